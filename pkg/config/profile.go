@@ -1,0 +1,93 @@
+package config
+
+import "time"
+
+// Pos is where a value was read: a file and a 1-based line.
+type Pos struct {
+	File string
+	Line int
+}
+
+// String formats the position as "file:line".
+func (p Pos) String() string {
+	if p.File == "" {
+		return ""
+	}
+	return p.File + ":" + itoa(p.Line)
+}
+
+// Profile is one profile of the AWS config and credentials files, with every
+// key credo honours already parsed into its type. A key that is absent has
+// its zero value.
+type Profile struct {
+	Name string
+
+	Region                string
+	SourceProfile         string
+	RoleARN               string
+	MFASerial             string
+	RoleSessionName       string
+	ExternalID            string
+	Duration              time.Duration // duration_seconds; 0 when unset
+	SourceIdentity        string
+	SessionTags           map[string]string // session_tags = Key1=Value1,Key2=Value2
+	TransitiveSessionTags []string          // transitive_session_tags = Key1,Key2
+	CredentialSource      string            // Environment, Ec2InstanceMetadata, EcsContainer
+	CredentialProcess     string
+	WebIdentityTokenFile  string
+	MFAProcess            string // credo's own key
+
+	SSOSession            string // name of the [sso-session NAME] section
+	SSOStartURL           string // from the sso-session section, or the legacy profile key
+	SSORegion             string
+	SSORegistrationScopes []string
+	SSOAccountID          string
+	SSORoleName           string
+
+	EndpointURL string
+	// Services is the [services NAME] section the profile's `services` key
+	// names: service id (as written, e.g. "sts") to its keys (endpoint_url, ...).
+	Services map[string]map[string]string
+
+	// Static keys from the credentials file (or the config file).
+	AccessKeyID     string
+	SecretAccessKey string
+	SessionToken    string
+
+	// Raw holds every key of the merged section as written (lower-cased
+	// key), so commands can show or pass on keys credo does not type.
+	Raw map[string]string
+	// Pos holds where each key of Raw was read, and "" for the section header.
+	Pos map[string]Pos
+}
+
+// IsRole reports whether the profile assumes a role.
+func (p *Profile) IsRole() bool { return p.RoleARN != "" }
+
+// HasStaticKeys reports whether the files themselves hold keys for the profile.
+func (p *Profile) HasStaticKeys() bool { return p.AccessKeyID != "" && p.SecretAccessKey != "" }
+
+// IsSSO reports whether the profile signs in through IAM Identity Center.
+func (p *Profile) IsSSO() bool { return p.SSOAccountID != "" && p.SSORoleName != "" }
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}
