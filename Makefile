@@ -1,0 +1,70 @@
+# credo's build, test and release entry points. `make help` lists them.
+
+GO       ?= go
+PKG      := github.com/credo-cli/credo
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT   ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+DATE     ?= $(shell git log -1 --format=%cI 2>/dev/null || date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS  := -s -w -X $(PKG)/pkg/build.Version=$(VERSION) -X $(PKG)/pkg/build.Commit=$(COMMIT) -X $(PKG)/pkg/build.Date=$(DATE)
+GORELEASER := $(GO) run github.com/goreleaser/goreleaser/v2@v2.15.1
+PREFIX   ?= /usr/local
+
+.PHONY: help build install test test-unit test-script bench fuzz fmt vet docs completions generate check-generated release-check snapshot clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
+
+build: ## Build bin/credo
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/credo ./cmd/credo
+
+install: build ## Build and install credo into $(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 bin/credo $(DESTDIR)$(PREFIX)/bin/credo
+	@echo "installed $(DESTDIR)$(PREFIX)/bin/credo"
+
+test: vet ## Vet, then every unit and integration test with the race detector
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+test-unit: ## Only the fast tests (no services)
+	$(GO) test -short -count=1 ./...
+
+test-script: ## Only the end-to-end scripts
+	$(GO) test -count=1 -run TestScript ./cmd/credo
+
+bench: build ## Measure the hot path, startup, cold path, size and concurrency figures
+	$(GO) run ./cmd/credo-bench -credo bin/credo
+
+fuzz: ## Fuzz the config parser for a minute
+	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime 60s ./pkg/config
+
+fmt: ## Format the code
+	gofmt -w $$(git ls-files '*.go')
+
+vet: ## go vet and gofmt
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: the files above need formatting"; exit 1; }
+	$(GO) vet ./...
+
+docs: ## Generate the man pages and the command reference
+	$(GO) run ./cmd/gen-docs
+
+completions: ## Generate the shell completion scripts
+	@mkdir -p completions
+	$(GO) run ./cmd/credo completion bash > completions/credo.bash
+	$(GO) run ./cmd/credo completion zsh > completions/_credo
+	$(GO) run ./cmd/credo completion fish > completions/credo.fish
+	$(GO) run ./cmd/credo completion powershell > completions/credo.ps1
+
+generate: docs completions ## Generate docs and completions
+
+check-generated: generate ## Fail when the committed generated files are stale
+	@git diff --exit-code -- docs/man docs/cli completions || { echo "generated files are stale: run make generate and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- docs/man docs/cli completions)" || { git status --porcelain -- docs/man docs/cli completions; echo "untracked generated files: run make generate and commit"; exit 1; }
+
+release-check: ## Check .goreleaser.yaml
+	$(GORELEASER) check
+
+snapshot: ## Build a local release snapshot into dist/
+	$(GORELEASER) release --snapshot --clean
+
+clean: ## Remove build output
+	rm -rf bin dist

@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/credo-cli/credo/pkg/config"
+	"github.com/credo-cli/credo/pkg/creds"
+	"github.com/credo-cli/credo/pkg/lock"
+	"github.com/credo-cli/credo/pkg/prompt"
+)
+
+// credRequest is what exec and export ask for.
+type credRequest struct {
+	Profile   string
+	Duration  time.Duration
+	NoSession bool
+	MFAToken  string
+	Region    string
+	NoBrowser bool
+}
+
+// retrieve resolves the profile's chain and returns its credentials and the
+// region to hand out with them.
+func (f *Factory) retrieve(ctx context.Context, req credRequest) (aws.Credentials, string, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return aws.Credentials{}, "", err
+	}
+	chain, err := cfg.Chain(req.Profile)
+	if err != nil {
+		return aws.Credentials{}, "", err
+	}
+	store, err := f.Store()
+	if err != nil {
+		return aws.Credentials{}, "", err
+	}
+	getenv := f.env.Getenv
+	lockDir, err := lock.DefaultDir(getenv)
+	if err != nil {
+		return aws.Credentials{}, "", err
+	}
+	r := &creds.Resolver{
+		Store:    store,
+		NewSTS:   f.newSTS,
+		Prompt:   &lazyPrompter{f: f, account: chain[0].Raw["mfa_ykman_account"]},
+		MFAToken: req.MFAToken,
+		Getenv:   getenv,
+		Now:      f.env.Now,
+		MinTTL:   f.settings.MinTTL,
+		Locker:   &lock.Locker{Dir: lockDir, Wait: f.settings.LockWait, Notify: f.env.IO.ErrOut},
+		Log:      f.log,
+		Notice:   f.env.IO.ErrOut,
+	}
+	c, err := r.Retrieve(ctx, chain, creds.Options{Duration: req.Duration, NoSession: req.NoSession})
+	if err != nil {
+		return aws.Credentials{}, "", err
+	}
+	return c, f.region(req, chain[0]), nil
+}
+
+// region is --region, else the profile's region, else AWS_REGION, else
+// AWS_DEFAULT_REGION, else "" (unknown: nothing is exported).
+func (f *Factory) region(req credRequest, p *config.Profile) string {
+	for _, r := range []string{req.Region, p.Region, f.env.Getenv("AWS_REGION"), f.env.Getenv("AWS_DEFAULT_REGION")} {
+		if r != "" {
+			return r
+		}
+	}
+	return ""
+}
+
+func (f *Factory) newSTS(p *config.Profile, provider aws.CredentialsProvider) creds.STSAPI {
+	return creds.NewSTS(creds.STSOptions{Profile: p, Credentials: provider, Getenv: f.env.Getenv, Log: f.log})
+}
+
+// lazyPrompter builds the prompt driver only when a code is needed, so a
+// cached session never looks for ykman or a terminal.
+type lazyPrompter struct {
+	f       *Factory
+	account string
+	once    sync.Once
+	p       prompt.Prompter
+	err     error
+}
+
+func (l *lazyPrompter) MFACode(ctx context.Context, serial, message string) (string, error) {
+	l.once.Do(func() { l.p, l.err = l.f.Prompter(l.account) })
+	if l.err != nil {
+		return "", fmt.Errorf("mfa prompt: %w", l.err)
+	}
+	return l.p.MFACode(ctx, serial, message)
+}

@@ -1,0 +1,216 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/spf13/cobra"
+
+	"github.com/credo-cli/credo/pkg/hint"
+	"github.com/credo-cli/credo/pkg/iostreams"
+	"github.com/credo-cli/credo/pkg/server"
+)
+
+// ExecOptions are the inputs of `credo exec`.
+type ExecOptions struct {
+	IO       *iostreams.IOStreams
+	Retrieve func(ctx context.Context, req credRequest) (aws.Credentials, string, error)
+	Getenv   func(string) string
+	Environ  func() []string
+	// Replace replaces the process with the command (execve). It is nil
+	// where that is impossible (Windows) and in tests.
+	Replace func(path string, argv, env []string) error
+
+	Request     credRequest
+	Command     []string
+	Server      bool
+	EC2Server   bool
+	ForceNested bool
+}
+
+// NewCmdExec builds `credo exec`.
+func NewCmdExec(f *Factory, runF func(*ExecOptions) error) *cobra.Command {
+	opts := &ExecOptions{IO: f.env.IO, Retrieve: f.retrieve, Getenv: f.env.Getenv, Environ: f.env.Environ}
+	if runtime.GOOS != "windows" {
+		opts.Replace = syscall.Exec
+	}
+	cmd := &cobra.Command{
+		Use:   "exec [<profile>] [--] [<command> [<args>...]]",
+		Short: "Run a command with temporary credentials",
+		Long: `Run a command (default: $SHELL) with temporary credentials for a profile in
+its environment. The command's exit status is credo's.
+
+With --server the command gets its credentials from a local container
+credentials endpoint that refreshes them; with --ec2-server from a local
+instance metadata (IMDSv2) endpoint.`,
+		Example: `  $ credo exec prod -- terraform plan
+  $ credo exec prod -- aws sts get-caller-identity
+
+  # A shell that keeps fresh credentials for hours
+  $ credo exec --server prod`,
+		Args:              cobra.ArbitraryArgs,
+		ValidArgsFunction: f.completeProfiles,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dash := cmd.ArgsLenAtDash()
+			var profileArgs []string
+			switch {
+			case dash == 0:
+				opts.Command = args
+			case dash > 0:
+				profileArgs, opts.Command = args[:dash], args[dash:]
+			case len(args) > 0:
+				profileArgs, opts.Command = args[:1], args[1:]
+			}
+			if len(profileArgs) > 1 {
+				return flagErrorf("exec takes one profile before --, got %d", len(profileArgs))
+			}
+			if opts.Server && opts.EC2Server {
+				return flagErrorf("--server and --ec2-server cannot be used together")
+			}
+			opts.Request.Profile = profileArg(f, profileArgs)
+			if runF != nil {
+				return runF(opts)
+			}
+			return execRun(cmd.Context(), opts)
+		},
+	}
+	addCredentialFlags(cmd, &opts.Request)
+	cmd.Flags().BoolVarP(&opts.Server, "server", "s", false, "Serve credentials from a local container-credentials endpoint")
+	cmd.Flags().BoolVar(&opts.EC2Server, "ec2-server", false, "Serve credentials from a local EC2 instance metadata (IMDSv2) endpoint")
+	cmd.Flags().BoolVar(&opts.ForceNested, "force-nested", false, "Allow exec inside another credo exec")
+	return cmd
+}
+
+// removedVars never reach the child: they would point the SDKs at another
+// profile, carry stale credentials, or leak credo's own secrets.
+var removedVars = []string{
+	"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN",
+	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION",
+	"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+	"AWS_EC2_METADATA_SERVICE_ENDPOINT",
+}
+
+// secretSettings are the CREDO_* variables that hold secrets.
+var secretSettings = []string{"CREDO_FILE_PASSPHRASE"}
+
+func execRun(ctx context.Context, opts *ExecOptions) error {
+	if p := opts.Getenv("CREDO_PROFILE"); p != "" && !opts.ForceNested {
+		return hint.New(fmt.Sprintf("already inside credo exec for profile %q", p),
+			"exit that shell first, or add --force-nested")
+	}
+	argv := opts.Command
+	if len(argv) == 0 {
+		sh := opts.Getenv("SHELL")
+		if sh == "" {
+			sh = "/bin/sh"
+		}
+		argv = []string{sh}
+	}
+	path, err := exec.LookPath(argv[0])
+	if err != nil {
+		return fmt.Errorf("command %q: %w", argv[0], errors.Unwrap(err))
+	}
+
+	c, region, err := opts.Retrieve(ctx, opts.Request)
+	if err != nil {
+		return err
+	}
+	env := childEnv(opts.Environ(), opts.Request.Profile)
+	if region != "" {
+		env = append(env, "AWS_REGION="+region, "AWS_DEFAULT_REGION="+region)
+	}
+
+	if !opts.Server && !opts.EC2Server {
+		for _, kv := range credentialVars(c, "") {
+			env = append(env, kv[0]+"="+kv[1])
+		}
+		if opts.Replace != nil {
+			err := opts.Replace(path, argv, env)
+			return fmt.Errorf("running %s: %w", argv[0], err)
+		}
+		return runChild(ctx, path, argv, env, opts.IO)
+	}
+
+	provider := func(ctx context.Context) (aws.Credentials, error) {
+		got, _, err := opts.Retrieve(ctx, opts.Request)
+		return got, err
+	}
+	srvOpts := server.Options{Region: region}
+	if opts.Server {
+		srv, err := server.StartECS(provider, srvOpts)
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+		env = append(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI="+srv.URL(), "AWS_CONTAINER_AUTHORIZATION_TOKEN="+srv.Token())
+	} else {
+		srv, err := server.StartIMDS(provider, srvOpts)
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+		env = append(env, "AWS_EC2_METADATA_SERVICE_ENDPOINT="+srv.Endpoint())
+	}
+	return runChild(ctx, path, argv, env, opts.IO)
+}
+
+// childEnv is environ without the removed and secret variables, plus
+// CREDO_PROFILE.
+func childEnv(environ []string, profile string) []string {
+	out := make([]string, 0, len(environ)+8)
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if contains(removedVars, name) || contains(secretSettings, name) || name == "CREDO_PROFILE" {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return append(out, "CREDO_PROFILE="+profile)
+}
+
+// runChild runs the command, passes on the signals credo receives, and
+// turns its exit into credo's: its status, or 128+N when signal N killed it.
+func runChild(ctx context.Context, path string, argv, env []string, ios *iostreams.IOStreams) error {
+	cmd := exec.Command(path, argv[1:]...)
+	cmd.Args = argv
+	cmd.Env = env
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = ios.In, ios.Out, ios.ErrOut
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, forwardedSignals...)
+	defer signal.Stop(sigs)
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("running %s: %w", argv[0], err)
+	}
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case s := <-sigs:
+				_ = cmd.Process.Signal(s)
+			case <-done:
+				return
+			}
+		}
+	}()
+	err := cmd.Wait()
+	close(done)
+	if err == nil {
+		return nil
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return &exitStatus{code: 128 + int(ws.Signal())}
+		}
+		return &exitStatus{code: ee.ExitCode()}
+	}
+	return fmt.Errorf("running %s: %w", argv[0], err)
+}

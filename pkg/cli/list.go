@@ -1,0 +1,151 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/credo-cli/credo/pkg/config"
+	"github.com/credo-cli/credo/pkg/iostreams"
+	"github.com/credo-cli/credo/pkg/keystore"
+)
+
+// ListOptions are the inputs of `credo list`.
+type ListOptions struct {
+	IO     *iostreams.IOStreams
+	Config func() (*config.Config, error)
+	Store  func() (keystore.Store, error)
+	Now    func() time.Time
+	JSON   bool
+}
+
+// NewCmdList builds `credo list`.
+func NewCmdList(f *Factory, runF func(*ListOptions) error) *cobra.Command {
+	opts := &ListOptions{IO: f.env.IO, Config: f.Config, Store: f.Store, Now: f.env.Now}
+	cmd := &cobra.Command{
+		Use:     "list",
+		Aliases: []string{"ls"},
+		Short:   "List profiles, stored keys and cached sessions",
+		Long: `List every profile of the AWS config and credentials files and every
+profile with keys in the keyring: whether long-term keys are stored, and the
+cached sessions with the time they have left. No secret is ever printed, and
+no item is decrypted.`,
+		Example: `  $ credo list
+  $ credo list --json | jq -r '.[] | select(.stored_keys) | .profile'`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return listRun(opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "Print JSON for scripts")
+	return cmd
+}
+
+type listSession struct {
+	Profile    string    `json:"-"`
+	Expiration time.Time `json:"expiration"`
+	SecondsLeft int64    `json:"seconds_left"`
+}
+
+type listEntry struct {
+	Profile    string        `json:"profile"`
+	InConfig   bool          `json:"in_config"`
+	StoredKeys bool          `json:"stored_keys"`
+	Sessions   []listSession `json:"sessions"`
+}
+
+func listRun(opts *ListOptions) error {
+	cfg, err := opts.Config()
+	if err != nil {
+		return err
+	}
+	store, err := opts.Store()
+	if err != nil {
+		return err
+	}
+	keys, err := store.KeyProfiles()
+	if err != nil {
+		return err
+	}
+	refs, err := store.Sessions("")
+	if err != nil {
+		return err
+	}
+	now := opts.Now()
+	byName := map[string]*listEntry{}
+	var order []string
+	get := func(name string) *listEntry {
+		e, ok := byName[name]
+		if !ok {
+			e = &listEntry{Profile: name, Sessions: []listSession{}}
+			byName[name] = e
+			order = append(order, name)
+		}
+		return e
+	}
+	for _, n := range cfg.Names() {
+		get(n).InConfig = true
+	}
+	sort.Strings(keys)
+	for _, n := range keys {
+		get(n).StoredKeys = true
+	}
+	sort.Slice(refs, func(i, j int) bool { return refs[i].Expiration.Before(refs[j].Expiration) })
+	for _, r := range refs {
+		if !r.Expiration.After(now) {
+			continue
+		}
+		e := get(r.Profile)
+		e.Sessions = append(e.Sessions, listSession{Expiration: r.Expiration.UTC(), SecondsLeft: int64(r.Expiration.Sub(now) / time.Second)})
+	}
+	entries := make([]*listEntry, 0, len(order))
+	for _, n := range order {
+		entries = append(entries, byName[n])
+	}
+	if opts.JSON {
+		enc := json.NewEncoder(opts.IO.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(entries)
+	}
+	tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PROFILE\tSTORED KEYS\tSESSIONS")
+	for _, e := range entries {
+		keys := "no"
+		if e.StoredKeys {
+			keys = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Profile, keys, describeSessions(e.Sessions))
+	}
+	return tw.Flush()
+}
+
+func describeSessions(ss []listSession) string {
+	if len(ss) == 0 {
+		return "-"
+	}
+	best := ss[len(ss)-1]
+	left := (time.Duration(best.SecondsLeft) * time.Second).Round(time.Minute)
+	if len(ss) == 1 {
+		return fmt.Sprintf("%s left", shortDuration(left))
+	}
+	return fmt.Sprintf("%d (longest %s left)", len(ss), shortDuration(left))
+}
+
+func shortDuration(d time.Duration) string {
+	if d < time.Minute {
+		return "<1m"
+	}
+	h := int(d / time.Hour)
+	m := int((d % time.Hour) / time.Minute)
+	if h == 0 {
+		return fmt.Sprintf("%dm", m)
+	}
+	return fmt.Sprintf("%dh%02dm", h, m)
+}

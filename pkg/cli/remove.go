@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/credo-cli/credo/pkg/hint"
+	"github.com/credo-cli/credo/pkg/iostreams"
+	"github.com/credo-cli/credo/pkg/keystore"
+)
+
+// RemoveOptions are the inputs of `credo remove`.
+type RemoveOptions struct {
+	IO        *iostreams.IOStreams
+	Store     func() (keystore.Store, error)
+	Confirm   func(question string) (bool, error)
+	CanPrompt bool
+	Profile   string
+	Force     bool
+}
+
+// NewCmdRemove builds `credo remove`.
+func NewCmdRemove(f *Factory, runF func(*RemoveOptions) error) *cobra.Command {
+	opts := &RemoveOptions{IO: f.env.IO, Confirm: confirmOnTTY}
+	cmd := &cobra.Command{
+		Use:     "remove [<profile>]",
+		Aliases: []string{"rm"},
+		Short:   "Delete the stored keys and cached sessions of a profile",
+		Long: `Delete a profile's long-term keys and cached sessions from the keyring.
+It asks first unless --force is given. The AWS config file is left alone.`,
+		Example:           `  $ credo remove dev --force`,
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: f.completeProfiles,
+		RunE: func(_ *cobra.Command, args []string) error {
+			opts.Profile = profileArg(f, args)
+			opts.Store = f.Store
+			opts.CanPrompt = f.env.IO.IsStdinTTY() || f.env.IO.IsStderrTTY()
+			if runF != nil {
+				return runF(opts)
+			}
+			return removeRun(opts)
+		},
+	}
+	cmd.Flags().BoolVarP(&opts.Force, "force", "f", false, "Do not ask for confirmation")
+	return cmd
+}
+
+func removeRun(opts *RemoveOptions) error {
+	store, err := opts.Store()
+	if err != nil {
+		return err
+	}
+	names, err := store.KeyProfiles()
+	if err != nil {
+		return err
+	}
+	hasKey := contains(names, opts.Profile)
+	refs, err := store.Sessions(opts.Profile)
+	if err != nil {
+		return err
+	}
+	if !hasKey && len(refs) == 0 {
+		return hint.New(fmt.Sprintf("profile %q has no stored keys or sessions", opts.Profile), "run \"credo list\" to see what is stored")
+	}
+	if !opts.Force {
+		if !opts.CanPrompt {
+			return hint.New(fmt.Sprintf("not removing profile %q without confirmation", opts.Profile), "add --force to remove without asking")
+		}
+		ok, err := opts.Confirm(fmt.Sprintf("Delete the stored keys and sessions of profile %q?", opts.Profile))
+		if err != nil {
+			return hint.Wrap(err, "add --force to remove without asking")
+		}
+		if !ok {
+			return errors.New("nothing removed")
+		}
+	}
+	for _, r := range refs {
+		if err := store.RemoveSession(r); err != nil && !errors.Is(err, keystore.ErrNotFound) {
+			return fmt.Errorf("profile %q: removing a cached session: %w", opts.Profile, err)
+		}
+	}
+	if hasKey {
+		if err := store.RemoveKey(opts.Profile); err != nil && !errors.Is(err, keystore.ErrNotFound) {
+			return fmt.Errorf("profile %q: removing stored keys: %w", opts.Profile, err)
+		}
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "Removed profile %q from the %s keyring (%s, %d cached sessions).\n",
+		opts.Profile, store.Backend(), map[bool]string{true: "keys", false: "no keys"}[hasKey], len(refs))
+	return nil
+}
