@@ -1,0 +1,50 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/credo-cli/credo/pkg/cli"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"credo": func() { os.Exit(cli.Main(os.Args[1:])) },
+	})
+}
+
+// TestScript runs the scenarios in testdata/script. Each gets its own HOME,
+// AWS config files and file keyring under $WORK, and nothing that could
+// reach the network.
+func TestScript(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 filepath.Join("testdata", "script"),
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		Setup: func(env *testscript.Env) error {
+			work := env.WorkDir
+			env.Setenv("HOME", work+"/home")
+			env.Setenv("XDG_CONFIG_HOME", work+"/home/.config")
+			env.Setenv("XDG_DATA_HOME", work+"/home/.local/share")
+			env.Setenv("XDG_RUNTIME_DIR", work+"/run")
+			env.Setenv("AWS_CONFIG_FILE", work+"/home/.aws/config")
+			env.Setenv("AWS_SHARED_CREDENTIALS_FILE", work+"/home/.aws/credentials")
+			env.Setenv("CREDO_BACKEND", "file")
+			env.Setenv("CREDO_FILE_DIR", work+"/keyring")
+			env.Setenv("CREDO_FILE_PASSPHRASE", "test passphrase")
+			env.Setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+			env.Setenv("HTTP_PROXY", "http://127.0.0.1:9")
+			env.Setenv("NO_PROXY", "127.0.0.1,localhost")
+			env.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+			for _, d := range []string{"home/.aws", "run"} {
+				if err := os.MkdirAll(filepath.Join(work, d), 0o700); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	})
+}

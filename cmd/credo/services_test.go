@@ -1,0 +1,141 @@
+package main
+
+// Custom testscript commands that start the real services the scenarios
+// talk to. Each service lives until the end of its script.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// needTool fails the script when a tool is missing under CI and skips it
+// elsewhere: CI must never pass by skipping.
+func needTool(ts *testscript.TestScript, name string) string {
+	path, err := exec.LookPath(name)
+	if err == nil {
+		return path
+	}
+	if os.Getenv("CI") == "true" {
+		ts.Fatalf("%s is required under CI=true but is not on PATH", name)
+	}
+	ts.Skip(name + " is not installed")
+	return ""
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// cmdMoto starts moto_server as STS and IAM, creates the user alice (keys
+// in $WORK/alice.keys) and the roles role1, role2 and role3 that trust the
+// account, then turns signature checking on and proves it is on. It sets
+// AWS_ENDPOINT_URL for credo and the aws CLI alike.
+//
+// usage: moto
+func cmdMoto(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: moto")
+	}
+	bin := needTool(ts, "moto_server")
+	port, err := freePort()
+	ts.Check(err)
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	cmd.Env = append(os.Environ(), "INITIAL_NO_AUTH_ACTION_COUNT=100000", "MOTO_ENABLE_RECORDING=1",
+		"MOTO_RECORDER_FILEPATH="+filepath.Join(ts.Getenv("WORK"), "moto-requests.jsonl"))
+	logf, err := os.Create(filepath.Join(ts.Getenv("WORK"), "moto.log"))
+	ts.Check(err)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	ts.Check(cmd.Start())
+	ts.Defer(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		logf.Close()
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(url + "/moto-api/")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("moto_server did not start: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	admin := iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(url),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIAADMINADMINADMIN0", "admin-secret-admin-secret-admin-secret00", "")})
+	pol, err := admin.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("everything"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)})
+	ts.Check(err)
+	_, err = admin.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("alice")})
+	ts.Check(err)
+	_, err = admin.AttachUserPolicy(ctx, &iam.AttachUserPolicyInput{UserName: aws.String("alice"), PolicyArn: pol.Policy.Arn})
+	ts.Check(err)
+	key, err := admin.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("alice")})
+	ts.Check(err)
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"]}]}`
+	for _, role := range []string{"role1", "role2", "role3"} {
+		_, err = admin.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(role), AssumeRolePolicyDocument: aws.String(trust), MaxSessionDuration: aws.Int32(43200)})
+		ts.Check(err)
+		_, err = admin.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(role), PolicyArn: pol.Policy.Arn})
+		ts.Check(err)
+	}
+	ts.Check(os.WriteFile(filepath.Join(ts.Getenv("WORK"), "alice.keys"),
+		[]byte(*key.AccessKey.AccessKeyId+"\n"+*key.AccessKey.SecretAccessKey+"\n"), 0o600))
+
+	// From now on every request must be signed by a key moto knows.
+	resp, err := http.Post(url+"/moto-api/reset-auth", "text/plain", strings.NewReader("0"))
+	ts.Check(err)
+	resp.Body.Close()
+	bogus := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(url),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIANOTAREALKEY00000", "not-a-real-secret-not-a-real-secret-0000", "")})
+	_, err = bogus.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err == nil || !strings.Contains(err.Error(), "InvalidClientTokenId") {
+		ts.Fatalf("moto_server does not check signatures: a bogus key got %v", err)
+	}
+	ts.Setenv("AWS_ENDPOINT_URL", url)
+	ts.Setenv("MOTO_URL", url)
+}
+
+// cmdMotoCalls checks how many requests of an action moto recorded.
+//
+// usage: moto-calls ACTION N
+func cmdMotoCalls(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: moto-calls ACTION N")
+	}
+	data, err := os.ReadFile(filepath.Join(ts.Getenv("WORK"), "moto-requests.jsonl"))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		ts.Fatalf("%v", err)
+	}
+	n := strings.Count(string(data), "Action="+args[0]+"&") + strings.Count(string(data), `"Action": "`+args[0]+`"`)
+	want, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	if (n == want) == neg {
+		ts.Fatalf("moto saw %d %s requests, want %s%d", n, args[0], map[bool]string{true: "not ", false: ""}[neg], want)
+	}
+}
