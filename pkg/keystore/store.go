@@ -12,6 +12,16 @@ import (
 // ErrNotFound is returned (wrapped) when an item does not exist.
 var ErrNotFound = errors.New("not found")
 
+// ErrCorrupt is returned (wrapped, with a hint naming the repair command)
+// when a stored item cannot be read: garbage bytes, an unknown format
+// version, invalid JSON. Other items keep working, and RemoveKey and
+// RemoveSession delete such an item without reading it.
+var ErrCorrupt = errors.New("unreadable item")
+
+// ErrWrongPassphrase is returned (wrapped) when the file backend's
+// passphrase does not decrypt its items.
+var ErrWrongPassphrase = errors.New("wrong passphrase")
+
 // LongTermKey is an IAM user's access key, as stored by `credo add`.
 type LongTermKey struct {
 	AccessKeyID     string    `json:"AccessKeyId"`

@@ -1,0 +1,326 @@
+package keystore
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/99designs/keyring"
+
+	"github.com/credo-cli/credo/pkg/hint"
+	// dbusguard must initialise before keyring, whose init connects to
+	// D-Bus; see its package comment.
+	_ "github.com/credo-cli/credo/pkg/keystore/dbusguard"
+)
+
+// Backend names, as accepted by Config.Backend (and CREDO_BACKEND).
+const (
+	BackendFile          = "file"
+	BackendSecretService = "secret-service"
+	BackendKWallet       = "kwallet"
+	BackendPass          = "pass"
+	BackendKeyctl        = "keyctl"
+	BackendKeychain      = "keychain"
+	BackendWinCred       = "wincred"
+)
+
+// Backends lists every backend name credo knows, in alphabetical order.
+func Backends() []string {
+	return []string{BackendFile, BackendKeychain, BackendKeyctl, BackendKWallet, BackendPass, BackendSecretService, BackendWinCred}
+}
+
+// Config selects and configures a keyring backend. The command layer fills it
+// from flags, CREDO_* variables and the settings file.
+type Config struct {
+	// Backend is one of Backends(), or "" for the best one available (see
+	// AutoOrder).
+	Backend string
+
+	// FileDir is the file backend's folder (see DefaultFileDir); "~/" is
+	// expanded.
+	FileDir string
+	// FilePassphrase returns the file backend's passphrase. It is called at
+	// most once per Store, and only when an item must be encrypted or
+	// decrypted (listing names never asks).
+	FilePassphrase func() (string, error)
+
+	// PassDir, PassCmd and PassPrefix configure the pass backend. PassDir
+	// defaults to $PASSWORD_STORE_DIR, else ~/.password-store; PassCmd to
+	// "pass".
+	PassDir, PassCmd, PassPrefix string
+
+	// SecretServiceCollection is the secret-service collection (default:
+	// ServiceName). A collection other than "login" that does not exist yet
+	// is created on the first write, which needs a desktop prompt.
+	SecretServiceCollection string
+	// KeychainName is the macOS keychain (default: ServiceName).
+	KeychainName string
+	// KeyctlScope is the kernel keyring that holds credo's named keyring:
+	// user (default), usersession, session, process or thread.
+	KeyctlScope string
+
+	// ServiceName names credo's items in the OS keyrings; default "credo".
+	ServiceName string
+
+	// Getenv reads PASSWORD_STORE_DIR and HOME for the pass backend's
+	// default folder; nil means an empty environment.
+	Getenv func(string) string
+	// Now is the clock used to drop expired sessions; nil means time.Now.
+	Now func() time.Time
+	// Logger receives --debug diagnostics (which backend, why); nil
+	// discards them. It never receives a secret.
+	Logger *slog.Logger
+}
+
+// DefaultFileDir returns the file backend's default folder:
+// $XDG_DATA_HOME/credo/keyring, else ~/.local/share/credo/keyring
+// (%LOCALAPPDATA%\credo\keyring on Windows).
+func DefaultFileDir(getenv func(string) string) string {
+	if d := getenv("XDG_DATA_HOME"); d != "" && filepath.IsAbs(d) {
+		return filepath.Join(d, "credo", "keyring")
+	}
+	if runtime.GOOS == "windows" {
+		if d := getenv("LOCALAPPDATA"); d != "" {
+			return filepath.Join(d, "credo", "keyring")
+		}
+	}
+	home := getenv("HOME")
+	if home == "" {
+		home = getenv("USERPROFILE")
+	}
+	if home == "" {
+		return filepath.Join("~", ".local", "share", "credo", "keyring")
+	}
+	return filepath.Join(home, ".local", "share", "credo", "keyring")
+}
+
+// AutoOrder returns the backends tried, in order, when Config.Backend is ""
+// on the operating system goos. secret-service and kwallet count only when a
+// D-Bus session bus was reachable when credo started, and pass only when its
+// store exists (a .gpg-id in its folder); keyctl is never chosen
+// automatically, as its keys vanish on reboot.
+func AutoOrder(goos string) []string {
+	switch goos {
+	case "windows":
+		return []string{BackendWinCred, BackendFile}
+	case "darwin":
+		return []string{BackendKeychain, BackendPass, BackendFile}
+	case "linux":
+		return []string{BackendSecretService, BackendKWallet, BackendPass, BackendFile}
+	}
+	return []string{BackendPass, BackendFile}
+}
+
+// Open returns the store on the backend cfg names. It is cheap: it touches no
+// item, asks no passphrase, and talks to D-Bus only for secret-service and
+// kwallet (and for "", when a session bus exists).
+func Open(cfg Config) (Store, error) {
+	if cfg.ServiceName == "" {
+		cfg.ServiceName = "credo"
+	}
+	if cfg.Getenv == nil {
+		cfg.Getenv = func(string) string { return "" }
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Backend != "" {
+		if !slices.Contains(Backends(), cfg.Backend) {
+			return nil, hint.Wrap(fmt.Errorf("unknown keyring backend %q", cfg.Backend),
+				"valid backends: "+strings.Join(Backends(), ", "))
+		}
+		return openBackend(cfg, cfg.Backend)
+	}
+	var reasons []string
+	for _, b := range AutoOrder(runtime.GOOS) {
+		if b == BackendPass && !passStoreExists(cfg) {
+			cfg.Logger.Debug("keyring backend skipped", "backend", b, "reason", "no password store")
+			continue
+		}
+		if b != BackendFile && b != BackendPass && !available(b) {
+			cfg.Logger.Debug("keyring backend skipped", "backend", b, "reason", "not available")
+			continue
+		}
+		s, err := openBackend(cfg, b)
+		if err == nil {
+			cfg.Logger.Debug("keyring backend chosen", "backend", b)
+			return s, nil
+		}
+		cfg.Logger.Debug("keyring backend skipped", "backend", b, "error", err)
+		reasons = append(reasons, err.Error())
+	}
+	return nil, fmt.Errorf("no keyring backend available: %s", strings.Join(reasons, "; "))
+}
+
+// available reports whether keyring registered backend b, which for
+// secret-service and kwallet means a session bus was reachable when the
+// process started.
+func available(b string) bool {
+	return slices.Contains(keyring.AvailableBackends(), keyring.BackendType(b))
+}
+
+func openBackend(cfg Config, b string) (Store, error) {
+	if !available(b) {
+		return nil, notAvailable(b)
+	}
+	kc := keyring.Config{
+		AllowedBackends: []keyring.BackendType{keyring.BackendType(b)},
+		ServiceName:     cfg.ServiceName,
+	}
+	s := &store{backend: b, now: cfg.Now}
+	switch b {
+	case BackendFile:
+		if cfg.FileDir == "" {
+			return nil, hint.New("file keyring: no folder set", "set CREDO_FILE_DIR")
+		}
+		dir, err := keyring.ExpandTilde(cfg.FileDir)
+		if err != nil {
+			return nil, fmt.Errorf("file keyring %q: %w", cfg.FileDir, err)
+		}
+		pp := &passphrase{fn: cfg.FilePassphrase, dir: dir}
+		kc.FileDir = dir
+		kc.FilePasswordFunc = pp.get
+		s.files = &fileLayout{dir: dir, path: func(name string) string { return filepath.Join(dir, fileEscape(name)) }}
+		s.pass = pp
+	case BackendPass:
+		dir := passDir(cfg)
+		if dir == "" {
+			return nil, hint.New("pass keyring: no password store folder", "set CREDO_PASS_DIR")
+		}
+		kc.PassDir = dir
+		kc.PassCmd = cfg.PassCmd
+		kc.PassPrefix = cfg.PassPrefix
+		root := filepath.Join(dir, cfg.PassPrefix)
+		s.files = &fileLayout{dir: root, path: func(name string) string { return filepath.Join(root, filepath.FromSlash(name)+".gpg") }}
+	case BackendSecretService:
+		kc.LibSecretCollectionName = cfg.SecretServiceCollection
+	case BackendKWallet:
+		kc.KWalletAppID = cfg.ServiceName
+		kc.KWalletFolder = cfg.ServiceName
+	case BackendKeyctl:
+		kc.KeyCtlScope = cfg.KeyctlScope
+		if kc.KeyCtlScope == "" {
+			kc.KeyCtlScope = "user"
+		}
+	case BackendKeychain:
+		kc.KeychainName = cfg.KeychainName
+		if kc.KeychainName == "" {
+			kc.KeychainName = cfg.ServiceName
+		}
+		kc.KeychainTrustApplication = true
+	case BackendWinCred:
+		kc.WinCredPrefix = cfg.ServiceName
+	}
+	kr, err := keyring.Open(kc)
+	if err != nil {
+		if errors.Is(err, keyring.ErrNoAvailImpl) {
+			return nil, notAvailable(b)
+		}
+		return nil, fmt.Errorf("%s keyring: %w", b, err)
+	}
+	s.kr = kr
+	return s, nil
+}
+
+func notAvailable(b string) error {
+	err := fmt.Errorf("keyring backend %q is not available on this machine", b)
+	switch b {
+	case BackendSecretService, BackendKWallet:
+		return hint.Wrap(err, "no D-Bus session bus was reachable when credo started (is DBUS_SESSION_BUS_ADDRESS set?); or use --backend file")
+	case BackendKeychain:
+		return hint.Wrap(err, "the keychain backend exists only in macOS builds made with cgo; use --backend file")
+	case BackendWinCred:
+		return hint.Wrap(err, "the wincred backend exists only on Windows; use --backend file")
+	}
+	return hint.Wrap(err, "valid backends here: "+availableList())
+}
+
+func availableList() string {
+	var out []string
+	for _, b := range keyring.AvailableBackends() {
+		out = append(out, string(b))
+	}
+	return strings.Join(out, ", ")
+}
+
+// passDir resolves the pass backend's folder the way pass itself does, so
+// that credo and the library agree on where the .gpg files are.
+func passDir(cfg Config) string {
+	dir := cfg.PassDir
+	if dir == "" {
+		dir = cfg.Getenv("PASSWORD_STORE_DIR")
+	}
+	if dir == "" {
+		home := cfg.Getenv("HOME")
+		if home == "" {
+			return ""
+		}
+		dir = filepath.Join(home, ".password-store")
+	}
+	if strings.HasPrefix(dir, "~/") {
+		if home := cfg.Getenv("HOME"); home != "" {
+			dir = filepath.Join(home, dir[2:])
+		}
+	}
+	return dir
+}
+
+func passStoreExists(cfg Config) bool {
+	dir := passDir(cfg)
+	if dir == "" {
+		return false
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".gpg-id")); err != nil {
+		return false
+	}
+	cmd := cfg.PassCmd
+	if cmd == "" {
+		cmd = "pass"
+	}
+	_, err := exec.LookPath(cmd)
+	return err == nil
+}
+
+// passphrase asks for the file backend's passphrase at most once.
+type passphrase struct {
+	fn  func() (string, error)
+	dir string
+
+	mu    sync.Mutex
+	asked bool
+	val   string
+	err   error
+}
+
+// get is keyring's FilePasswordFunc.
+func (p *passphrase) get(string) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.asked {
+		p.asked = true
+		if p.fn == nil {
+			p.err = &passphraseError{hint.Wrap(fmt.Errorf("file keyring %q: no passphrase", p.dir), "set CREDO_FILE_PASSPHRASE or run credo on a terminal")}
+		} else if p.val, p.err = p.fn(); p.err != nil {
+			p.err = &passphraseError{fmt.Errorf("file keyring %q: passphrase: %w", p.dir, p.err)}
+		}
+	}
+	return p.val, p.err
+}
+
+// passphraseError marks an error of the passphrase function, so that it is
+// not taken for a decryption failure.
+type passphraseError struct{ err error }
+
+func (e *passphraseError) Error() string { return e.err.Error() }
+func (e *passphraseError) Unwrap() error { return e.err }
