@@ -18,19 +18,19 @@ import (
 
 // AddOptions are the inputs of `credo add`.
 type AddOptions struct {
-	IO          *iostreams.IOStreams
-	Store       func() (keystore.Store, error)
-	ConfigPath  string
-	Getenv      func(string) string
-	Now         func() time.Time
-	AskLine     func(question string) (string, error)
-	AskSecret   func(question string) (string, error)
-	Confirm     func(question string) (bool, error)
-	CanPrompt   bool
-	Profile     string
-	FromEnv     bool
-	AddConfig   bool
-	Force       bool
+	IO         *iostreams.IOStreams
+	Store      func() (keystore.Store, error)
+	ConfigPath string
+	Getenv     func(string) string
+	Now        func() time.Time
+	AskLine    func(question string) (string, error)
+	AskSecret  func(question string) (string, error)
+	Confirm    func(question string) (bool, error)
+	CanPrompt  bool
+	Profile    string
+	FromEnv    bool
+	AddConfig  bool
+	Force      bool
 }
 
 // NewCmdAdd builds `credo add`.

@@ -49,9 +49,9 @@ no item is decrypted.`,
 }
 
 type listSession struct {
-	Profile    string    `json:"-"`
-	Expiration time.Time `json:"expiration"`
-	SecondsLeft int64    `json:"seconds_left"`
+	Profile     string    `json:"-"`
+	Expiration  time.Time `json:"expiration"`
+	SecondsLeft int64     `json:"seconds_left"`
 }
 
 type listEntry struct {
