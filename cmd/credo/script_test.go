@@ -24,7 +24,16 @@ func TestScript(t *testing.T) {
 		Dir:                 filepath.Join("testdata", "script"),
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"fakests":    cmdFakeSTS,
+			"sts-calls":  cmdSTSCalls,
+			"sts-fail":   cmdSTSFail,
+			"sts-revoke": cmdSTSRevoke,
+			"moto":       cmdMoto,
+			"moto-calls": cmdMotoCalls,
+		},
 		Setup: func(env *testscript.Env) error {
+			env.Values[fakeKey{}] = &holder{}
 			work := env.WorkDir
 			env.Setenv("HOME", work+"/home")
 			env.Setenv("XDG_CONFIG_HOME", work+"/home/.config")
