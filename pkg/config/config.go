@@ -6,10 +6,52 @@
 // Nothing here reads the process environment: callers pass paths and values in.
 package config
 
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
 // Files names the two files to read. Either may not exist.
 type Files struct {
 	ConfigPath      string // AWS_CONFIG_FILE, default ~/.aws/config
 	CredentialsPath string // AWS_SHARED_CREDENTIALS_FILE, default ~/.aws/credentials
+}
+
+// DefaultFiles returns the files the AWS CLI reads: AWS_CONFIG_FILE and
+// AWS_SHARED_CREDENTIALS_FILE when set (a leading "~" means home), else
+// home/.aws/config and home/.aws/credentials.
+func DefaultFiles(getenv func(string) string, home string) Files {
+	f := Files{
+		ConfigPath:      filepath.Join(home, ".aws", "config"),
+		CredentialsPath: filepath.Join(home, ".aws", "credentials"),
+	}
+	if getenv == nil {
+		return f
+	}
+	if v := getenv("AWS_CONFIG_FILE"); v != "" {
+		f.ConfigPath = expandHome(v, home)
+	}
+	if v := getenv("AWS_SHARED_CREDENTIALS_FILE"); v != "" {
+		f.CredentialsPath = expandHome(v, home)
+	}
+	return f
+}
+
+func expandHome(p, home string) string {
+	switch {
+	case p == "~":
+		return home
+	case strings.HasPrefix(p, "~/"), os.PathSeparator == '\\' && strings.HasPrefix(p, `~\`):
+		return filepath.Join(home, p[2:])
+	}
+	return p
 }
 
 // Config is the parsed content of both files.
@@ -17,6 +59,53 @@ type Config struct {
 	Files    Files
 	profiles map[string]*Profile
 	order    []string
+
+	files       [2]*iniFile
+	ssoSessions map[string][]int // [sso-session NAME] -> sections of the config file
+	services    map[string][]int // [services NAME] -> sections of the config file
+	bare        map[string]bool  // [NAME] sections of the config file (not profiles)
+
+	problems  []*Error            // everything Load reports
+	syntax    []*Error            // the file-level part of problems
+	byProfile map[string][]*Error // the per-profile part, by profile
+
+	mu sync.Mutex // guards the lazy Raw, Pos and Nested of profiles
+}
+
+// Load reads and checks both files. A file that does not exist counts as
+// empty. Any other read failure returns (nil, err).
+//
+// Load reports every problem it finds, not just the first: the error is a
+// single *Error (wrapped with its hint, when it has one) or an Errors list
+// of them, in file order, config file first. The Config is returned even
+// then, holding everything that parsed, so that a command that needs only
+// one profile can go on: Chain reports again the file-level problems and
+// those of the profiles in the chain, and nothing else.
+func Load(f Files) (*Config, error) {
+	c := &Config{Files: f}
+	for i, path := range [2]string{f.ConfigPath, f.CredentialsPath} {
+		data, err := readIfExists(path)
+		if err != nil {
+			return nil, err
+		}
+		c.files[i] = parseINI(path, data, i == 1)
+	}
+	c.build()
+	return c, asError(c.problems)
+}
+
+func readIfExists(path string) (string, error) {
+	if path == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			return "", nil
+		}
+		return "", err
+	}
+	return string(b), nil
 }
 
 // Names returns every profile name, in the order first seen (config file first).
@@ -25,5 +114,444 @@ func (c *Config) Names() []string { return append([]string(nil), c.order...) }
 // Profile returns the named profile and whether it exists in either file.
 func (c *Config) Profile(name string) (*Profile, bool) {
 	p, ok := c.profiles[name]
+	if ok {
+		c.fill(p)
+	}
 	return p, ok
+}
+
+// Lookup returns the named profile, or an error naming both files when
+// neither has it.
+func (c *Config) Lookup(name string) (*Profile, error) {
+	if p, ok := c.Profile(name); ok {
+		return p, nil
+	}
+	e := &Error{Msg: `profile "` + name + `" not found in ` + c.where(), Kind: ErrNotFound, Hint: c.missingHint(name)}
+	return nil, e.hinted()
+}
+
+func (c *Config) where() string {
+	return c.Files.ConfigPath + " or " + c.Files.CredentialsPath
+}
+
+func (c *Config) missingHint(name string) string {
+	if c.bare[name] {
+		return "in " + c.Files.ConfigPath + " a profile's section is [profile " + name + "], not [" + name + "]"
+	}
+	return "add a [profile " + name + "] section to " + c.Files.ConfigPath
+}
+
+// build gathers the sections of both files into profiles and checks them.
+func (c *Config) build() {
+	for _, f := range c.files {
+		c.syntax = append(c.syntax, f.errs...)
+	}
+
+	nsec := 0
+	for _, f := range c.files {
+		for i := range f.sections {
+			if f.sections[i].kind == secProfile {
+				nsec++
+			}
+		}
+	}
+	all := make([]Profile, nsec)
+	c.profiles = make(map[string]*Profile, nsec)
+	c.order = make([]string, 0, nsec)
+	owner := make([]*Profile, 0, nsec) // the profile of each profile section, in order
+	for fi, f := range c.files {
+		for i := range f.sections {
+			s := &f.sections[i]
+			switch s.kind {
+			case secProfile:
+				p, ok := c.profiles[s.name]
+				if !ok {
+					p = &all[len(c.order)]
+					p.Name = s.name
+					c.profiles[s.name] = p
+					c.order = append(c.order, s.name)
+				}
+				p.nspans++
+				owner = append(owner, p)
+			case secSSOSession:
+				if c.ssoSessions == nil {
+					c.ssoSessions = map[string][]int{}
+				}
+				c.ssoSessions[s.name] = append(c.ssoSessions[s.name], i)
+			case secServices:
+				if c.services == nil {
+					c.services = map[string][]int{}
+				}
+				c.services[s.name] = append(c.services[s.name], i)
+			case secOther:
+				if fi == 0 {
+					if c.bare == nil {
+						c.bare = map[string]bool{}
+					}
+					c.bare[s.name] = true
+				}
+			}
+		}
+	}
+	// One backing array for every profile's spans.
+	spans := make([]span, nsec)
+	off := 0
+	for _, name := range c.order {
+		p := c.profiles[name]
+		p.spans = spans[off : off : off+p.nspans]
+		off += p.nspans
+	}
+	k := 0
+	for fi, f := range c.files {
+		for i := range f.sections {
+			s := &f.sections[i]
+			if s.kind == secProfile {
+				p := owner[k]
+				k++
+				p.spans = append(p.spans, span{file: fi, line: s.line, lo: s.lo, hi: s.hi})
+			}
+		}
+	}
+
+	for _, name := range c.order {
+		c.resolve(c.profiles[name])
+	}
+
+	c.problems = append(append(c.problems, c.syntax...), c.profileProblems()...)
+	if len(c.problems) > 1 {
+		sort.SliceStable(c.problems, func(i, j int) bool {
+			a, b := c.problems[i].Pos, c.problems[j].Pos
+			if a.File != b.File {
+				return a.File == c.Files.ConfigPath
+			}
+			return a.Line < b.Line
+		})
+	}
+}
+
+func (c *Config) profileProblems() []*Error {
+	var out []*Error
+	for _, name := range c.order {
+		out = append(out, c.byProfile[name]...)
+	}
+	return out
+}
+
+// Keys with a typed field, indexes into resolve's position table.
+const (
+	kRegion = iota
+	kSourceProfile
+	kRoleARN
+	kMFASerial
+	kRoleSessionName
+	kExternalID
+	kDuration
+	kSourceIdentity
+	kSessionTags
+	kTransitiveTags
+	kCredentialSource
+	kCredentialProcess
+	kWebIdentity
+	kMFAProcess
+	kSSOSession
+	kSSOStartURL
+	kSSORegion
+	kSSOScopes
+	kSSOAccountID
+	kSSORoleName
+	kEndpointURL
+	kIgnoreEndpoints
+	kServices
+	kAccessKeyID
+	kSecretAccessKey
+	kSessionToken
+	numKeys
+)
+
+// resolve fills the typed fields of p from its sections (later keys win:
+// the credentials file's over the config file's) and checks their values.
+func (c *Config) resolve(p *Profile) {
+	var at [numKeys]Pos
+	var raw [numKeys]string
+	for _, sp := range p.spans {
+		f := c.files[sp.file]
+		for i := sp.lo; i < sp.hi; i++ {
+			e := &f.entries[i]
+			var k int
+			switch e.key {
+			case "region":
+				k = kRegion
+			case "source_profile":
+				k = kSourceProfile
+			case "role_arn":
+				k = kRoleARN
+			case "mfa_serial":
+				k = kMFASerial
+			case "role_session_name":
+				k = kRoleSessionName
+			case "external_id":
+				k = kExternalID
+			case "duration_seconds":
+				k = kDuration
+			case "source_identity":
+				k = kSourceIdentity
+			case "session_tags":
+				k = kSessionTags
+			case "transitive_session_tags":
+				k = kTransitiveTags
+			case "credential_source":
+				k = kCredentialSource
+			case "credential_process":
+				k = kCredentialProcess
+			case "web_identity_token_file":
+				k = kWebIdentity
+			case "mfa_process":
+				k = kMFAProcess
+			case "sso_session":
+				k = kSSOSession
+			case "sso_start_url":
+				k = kSSOStartURL
+			case "sso_region":
+				k = kSSORegion
+			case "sso_registration_scopes":
+				k = kSSOScopes
+			case "sso_account_id":
+				k = kSSOAccountID
+			case "sso_role_name":
+				k = kSSORoleName
+			case "endpoint_url":
+				k = kEndpointURL
+			case "ignore_configured_endpoint_urls":
+				k = kIgnoreEndpoints
+			case "services":
+				k = kServices
+			case "aws_access_key_id":
+				k = kAccessKeyID
+			case "aws_secret_access_key":
+				k = kSecretAccessKey
+			case "aws_session_token":
+				k = kSessionToken
+			default:
+				continue
+			}
+			raw[k] = e.val
+			at[k] = Pos{File: f.path, Line: e.line}
+		}
+	}
+
+	p.Region = raw[kRegion]
+	p.SourceProfile = raw[kSourceProfile]
+	p.RoleARN = raw[kRoleARN]
+	p.MFASerial = raw[kMFASerial]
+	p.RoleSessionName = raw[kRoleSessionName]
+	p.ExternalID = raw[kExternalID]
+	p.SourceIdentity = raw[kSourceIdentity]
+	p.CredentialSource = raw[kCredentialSource]
+	p.CredentialProcess = raw[kCredentialProcess]
+	p.WebIdentityTokenFile = raw[kWebIdentity]
+	p.MFAProcess = raw[kMFAProcess]
+	p.SSOSession = raw[kSSOSession]
+	p.SSOStartURL = raw[kSSOStartURL]
+	p.SSORegion = raw[kSSORegion]
+	p.SSOAccountID = raw[kSSOAccountID]
+	p.SSORoleName = raw[kSSORoleName]
+	p.EndpointURL = raw[kEndpointURL]
+	p.IgnoreConfiguredEndpointURLs = strings.EqualFold(raw[kIgnoreEndpoints], "true")
+	p.AccessKeyID = raw[kAccessKeyID]
+	p.SecretAccessKey = raw[kSecretAccessKey]
+	p.SessionToken = raw[kSessionToken]
+
+	bad := func(k int, msg string) {
+		c.addProblem(p.Name, &Error{Pos: at[k], Profile: p.Name, Msg: msg, Kind: ErrInvalid})
+	}
+
+	if v := raw[kDuration]; v != "" {
+		if n, ok := parseDurationSeconds(v); !ok {
+			bad(kDuration, `duration_seconds "`+v+`" is not a whole number of seconds`)
+		} else if n < minDurationSeconds || n > maxDurationSeconds {
+			bad(kDuration, "duration_seconds "+itoa(n)+" is out of range: want 900 to 43200 seconds (15 minutes to 12 hours)")
+		} else {
+			p.Duration = time.Duration(n) * time.Second
+		}
+	}
+	if v := raw[kSessionTags]; v != "" {
+		if tags, ok := parseTags(v); ok {
+			p.SessionTags = tags
+		} else {
+			bad(kSessionTags, `session_tags "`+v+`" is not a list of Key=Value pairs separated by commas`)
+		}
+	}
+	if v := raw[kTransitiveTags]; v != "" {
+		p.TransitiveSessionTags = splitList(v)
+	}
+	if v := p.RoleSessionName; v != "" && !validRoleSessionName(v) {
+		bad(kRoleSessionName, `role_session_name "`+v+`" must be 2 to 64 characters of letters, digits and _+=,.@-`)
+	}
+	if v := p.SourceIdentity; v != "" && !validSourceIdentity(v) {
+		bad(kSourceIdentity, `source_identity "`+v+`" must be 2 to 64 characters of letters, digits and _+=,.@-`)
+	}
+	if v := p.ExternalID; v != "" && !validExternalID(v) {
+		bad(kExternalID, `external_id "`+v+`" must be 2 to 1224 characters of letters, digits and _+=,.@:/-`)
+	}
+	if v := p.MFASerial; v != "" && !validMFASerial(v) {
+		bad(kMFASerial, `mfa_serial "`+v+`" is neither an MFA device ARN (arn:aws:iam::123456789012:mfa/NAME) nor a hardware token serial number`)
+	}
+	if v := p.RoleARN; v != "" && !validRoleARN(v) {
+		bad(kRoleARN, `role_arn "`+v+`" is not a role ARN (arn:aws:iam::123456789012:role/NAME)`)
+	}
+	if v := p.CredentialSource; v != "" {
+		if p.SourceProfile != "" {
+			k := kSourceProfile
+			if at[kCredentialSource].Line > at[k].Line && at[kCredentialSource].File == at[k].File {
+				k = kCredentialSource
+			}
+			bad(k, "source_profile and credential_source are both set: a role takes its source credentials from one of them")
+		}
+		if !validCredentialSource(v) {
+			bad(kCredentialSource, `credential_source "`+v+`" is not one of Environment, Ec2InstanceMetadata, EcsContainer`)
+		}
+	}
+	if (p.AccessKeyID == "") != (p.SecretAccessKey == "") {
+		if p.AccessKeyID != "" {
+			bad(kAccessKeyID, "aws_access_key_id is set without aws_secret_access_key")
+		} else {
+			bad(kSecretAccessKey, "aws_secret_access_key is set without aws_access_key_id")
+		}
+	}
+
+	if name := p.SSOSession; name != "" {
+		secs, ok := c.ssoSessions[name]
+		if !ok {
+			c.addProblem(p.Name, &Error{Pos: at[kSSOSession], Profile: p.Name, Kind: ErrNotFound,
+				Msg:  `sso_session "` + name + `": no [sso-session ` + name + `] section in ` + c.Files.ConfigPath,
+				Hint: "add an [sso-session " + name + "] section with sso_start_url and sso_region",
+			})
+		} else {
+			c.applySSOSession(p, secs, &at, &raw)
+		}
+	}
+	if v := raw[kSSOScopes]; v != "" && p.SSORegistrationScopes == nil {
+		p.SSORegistrationScopes = splitList(v)
+	}
+	if name := raw[kServices]; name != "" {
+		secs, ok := c.services[name]
+		if !ok {
+			c.addProblem(p.Name, &Error{Pos: at[kServices], Profile: p.Name, Kind: ErrNotFound,
+				Msg: `services "` + name + `": no [services ` + name + `] section in ` + c.Files.ConfigPath,
+			})
+		} else {
+			p.Services = c.servicesMap(secs)
+		}
+	}
+}
+
+// applySSOSession copies the sso-session's keys into p. A profile that also
+// sets sso_start_url or sso_region must agree with its session, as botocore
+// requires.
+func (c *Config) applySSOSession(p *Profile, secs []int, at *[numKeys]Pos, raw *[numKeys]string) {
+	f := c.files[0]
+	var startURL, region, scopes string
+	var startAt, regionAt Pos
+	for _, si := range secs {
+		s := &f.sections[si]
+		for i := s.lo; i < s.hi; i++ {
+			e := &f.entries[i]
+			switch e.key {
+			case "sso_start_url":
+				startURL, startAt = e.val, f.pos(e.line)
+			case "sso_region":
+				region, regionAt = e.val, f.pos(e.line)
+			case "sso_registration_scopes":
+				scopes = e.val
+			}
+		}
+	}
+	check := func(k int, key, own, session string, sessionAt Pos) {
+		if own != "" && session != "" && own != session {
+			c.addProblem(p.Name, &Error{Pos: at[k], Profile: p.Name, Kind: ErrInvalid,
+				Msg: key + ` "` + own + `" differs from ` + key + ` "` + session + `" of sso-session "` + p.SSOSession + `" at ` + sessionAt.String(),
+			})
+		}
+	}
+	check(kSSOStartURL, "sso_start_url", raw[kSSOStartURL], startURL, startAt)
+	check(kSSORegion, "sso_region", raw[kSSORegion], region, regionAt)
+	if startURL != "" {
+		p.SSOStartURL = startURL
+	}
+	if region != "" {
+		p.SSORegion = region
+	}
+	if scopes != "" {
+		p.SSORegistrationScopes = splitList(scopes)
+	}
+}
+
+// servicesMap builds service id -> sub-keys from [services NAME] sections.
+func (c *Config) servicesMap(secs []int) map[string]map[string]string {
+	f := c.files[0]
+	out := map[string]map[string]string{}
+	for _, si := range secs {
+		s := &f.sections[si]
+		for i := s.lo; i < s.hi; i++ {
+			e := &f.entries[i]
+			if e.subHi == e.subLo {
+				continue
+			}
+			m := out[e.key]
+			if m == nil {
+				m = make(map[string]string, e.subHi-e.subLo)
+				out[e.key] = m
+			}
+			for _, sub := range f.subs[e.subLo:e.subHi] {
+				m[sub.key] = sub.val
+			}
+		}
+	}
+	return out
+}
+
+func (c *Config) addProblem(profile string, e *Error) {
+	if c.byProfile == nil {
+		c.byProfile = map[string][]*Error{}
+	}
+	c.byProfile[profile] = append(c.byProfile[profile], e)
+}
+
+// fill builds p's Raw, Pos and Nested on first use: most invocations look at
+// one or two profiles, and building maps for all of them would be most of
+// Load's cost.
+func (c *Config) fill(p *Profile) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p.Pos != nil || len(p.spans) == 0 {
+		return
+	}
+	n := 0
+	for _, sp := range p.spans {
+		n += sp.hi - sp.lo
+	}
+	p.Raw = make(map[string]string, n)
+	p.Pos = make(map[string]Pos, n+1)
+	first := p.spans[0]
+	p.Pos[""] = Pos{File: c.files[first.file].path, Line: first.line}
+	for _, sp := range p.spans {
+		f := c.files[sp.file]
+		for i := sp.lo; i < sp.hi; i++ {
+			e := &f.entries[i]
+			p.Raw[e.key] = e.val
+			p.Pos[e.key] = Pos{File: f.path, Line: e.line}
+			if e.subHi > e.subLo {
+				if p.Nested == nil {
+					p.Nested = map[string]map[string]string{}
+				}
+				m := make(map[string]string, e.subHi-e.subLo)
+				for _, sub := range f.subs[e.subLo:e.subHi] {
+					m[sub.key] = sub.val
+				}
+				p.Nested[e.key] = m
+			} else if p.Nested != nil {
+				delete(p.Nested, e.key)
+			}
+		}
+	}
 }

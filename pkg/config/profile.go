@@ -45,6 +45,9 @@ type Profile struct {
 	SSORoleName           string
 
 	EndpointURL string
+	// IgnoreConfiguredEndpointURLs is ignore_configured_endpoint_urls
+	// ("true", any case); AWS_IGNORE_CONFIGURED_ENDPOINT_URLS overrides it.
+	IgnoreConfiguredEndpointURLs bool
 	// Services is the [services NAME] section the profile's `services` key
 	// names: service id (as written, e.g. "sts") to its keys (endpoint_url, ...).
 	Services map[string]map[string]string
@@ -59,6 +62,19 @@ type Profile struct {
 	Raw map[string]string
 	// Pos holds where each key of Raw was read, and "" for the section header.
 	Pos map[string]Pos
+	// Nested holds the indented blocks of the profile's own keys
+	// (s3 =\n  max_concurrent_requests = 10): key to its sub-keys.
+	Nested map[string]map[string]string
+
+	spans  []span // the sections this profile merges, config file first
+	nspans int
+}
+
+// span is one section of one file that contributes keys to a profile.
+type span struct {
+	file   int // 0 the config file, 1 the credentials file
+	line   int // the header's line
+	lo, hi int // entries of the file
 }
 
 // IsRole reports whether the profile assumes a role.
@@ -69,6 +85,18 @@ func (p *Profile) HasStaticKeys() bool { return p.AccessKeyID != "" && p.SecretA
 
 // IsSSO reports whether the profile signs in through IAM Identity Center.
 func (p *Profile) IsSSO() bool { return p.SSOAccountID != "" && p.SSORoleName != "" }
+
+// Defined reports whether the profile has a section in either file. Chain
+// returns an undefined profile (just a Name) for a target found in neither
+// file, whose keys may be in the keyring.
+func (p *Profile) Defined() bool { return len(p.spans) > 0 }
+
+// assumesRole reports whether credentials come from AssumeRole with a source
+// (role_arn without web_identity_token_file, as botocore decides).
+func (p *Profile) assumesRole() bool { return p.RoleARN != "" && p.WebIdentityTokenFile == "" }
+
+// IsWebIdentity reports whether the profile assumes a role with a web identity token file.
+func (p *Profile) IsWebIdentity() bool { return p.RoleARN != "" && p.WebIdentityTokenFile != "" }
 
 func itoa(n int) string {
 	if n == 0 {

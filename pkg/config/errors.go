@@ -1,0 +1,101 @@
+package config
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/credo-cli/credo/pkg/hint"
+)
+
+// Kinds of configuration problems. Every *Error unwraps to one of them, so
+// callers can test with errors.Is.
+var (
+	// ErrSyntax is a line of a file that does not parse.
+	ErrSyntax = errors.New("syntax error")
+	// ErrInvalid is a key whose value breaks the rules for that key.
+	ErrInvalid = errors.New("invalid value")
+	// ErrNotFound is a profile, sso-session or services section that does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrCycle is a source_profile chain that comes back to a profile it passed.
+	ErrCycle = errors.New("source_profile cycle")
+	// ErrNoSource is a role_arn without source_profile, credential_source
+	// or web_identity_token_file.
+	ErrNoSource = errors.New("role_arn with no source")
+)
+
+// Error is one problem in the config or credentials file. Its message starts
+// with the position ("file:line: "), then the profile, then what is wrong.
+type Error struct {
+	Pos     Pos      // where the offending line is
+	Profile string   // the profile the problem belongs to; "" for a file-level problem
+	Chain   []string // the profiles walked from the target, for chain problems
+	Msg     string   // what is wrong, without position or profile
+	Hint    string   // what to do about it, or ""
+	Kind    error    // ErrSyntax, ErrInvalid, ErrNotFound, ErrCycle or ErrNoSource
+}
+
+// Error formats the problem as "file:line: profile \"name\": message (chain a -> b)".
+func (e *Error) Error() string {
+	var b strings.Builder
+	if s := e.Pos.String(); s != "" {
+		b.WriteString(s)
+		b.WriteString(": ")
+	}
+	if e.Profile != "" {
+		b.WriteString(`profile "`)
+		b.WriteString(e.Profile)
+		b.WriteString(`": `)
+	}
+	b.WriteString(e.Msg)
+	if len(e.Chain) > 1 {
+		b.WriteString(" (chain ")
+		b.WriteString(strings.Join(e.Chain, " -> "))
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+// Unwrap returns the kind of the problem.
+func (e *Error) Unwrap() error { return e.Kind }
+
+// hinted returns e with its hint attached through package hint, or e itself.
+func (e *Error) hinted() error {
+	if e.Hint == "" {
+		return e
+	}
+	return hint.Wrap(e, e.Hint)
+}
+
+// Errors is every problem Load found, in file order (config file first).
+// Error() puts one problem on each line.
+type Errors []*Error
+
+// Error joins the messages with newlines.
+func (es Errors) Error() string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = e.Error()
+	}
+	return strings.Join(parts, "\n")
+}
+
+// Unwrap gives errors.Is and errors.As access to each problem (with its hint).
+func (es Errors) Unwrap() []error {
+	out := make([]error, len(es))
+	for i, e := range es {
+		out[i] = e.hinted()
+	}
+	return out
+}
+
+// asError returns nil for no problems, the problem itself (with its hint)
+// for one, and Errors for more.
+func asError(es []*Error) error {
+	switch len(es) {
+	case 0:
+		return nil
+	case 1:
+		return es[0].hinted()
+	}
+	return Errors(es)
+}
