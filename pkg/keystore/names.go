@@ -54,6 +54,9 @@ func unescapeSegment(s string) (string, bool) {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c != '%' {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+				return "", false // not made by escapeSegment, e.g. a temporary item
+			}
 			b.WriteByte(c)
 			continue
 		}

@@ -1,0 +1,207 @@
+package keystore
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// helperEnv switches the test binary into a helper process (see TestMain):
+// a writer for the crash tests, or the store exercise run on a backend whose
+// set-up (a D-Bus session bus, a keyctl session) must exist at process start.
+const helperEnv = "CREDO_KEYSTORE_TEST_HELPER"
+
+func TestMain(m *testing.M) {
+	switch os.Getenv(helperEnv) {
+	case "":
+		os.Exit(m.Run())
+	case "writer":
+		os.Exit(runWriter())
+	case "exercise":
+		os.Exit(runExercise())
+	default:
+		fmt.Fprintln(os.Stderr, "unknown helper", os.Getenv(helperEnv))
+		os.Exit(3)
+	}
+}
+
+// requireService fails the test under CI=true and skips it otherwise when a
+// service the test needs is missing.
+func requireService(t *testing.T, what string, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s is required under CI=true: %v", what, err)
+	}
+	t.Skipf("%s not available: %v", what, err)
+}
+
+// helperCmd re-executes the test binary as a helper.
+func helperCmd(t *testing.T, mode string, env ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), helperEnv+"="+mode)
+	cmd.Env = append(cmd.Env, env...)
+	return cmd
+}
+
+// helperConfig builds a Config from the helper's environment (only helpers
+// and tests read the environment).
+func helperConfig() Config {
+	pass := os.Getenv("TEST_FILE_PASSPHRASE")
+	return Config{
+		Backend:                 os.Getenv("TEST_BACKEND"),
+		FileDir:                 os.Getenv("TEST_FILE_DIR"),
+		FilePassphrase:          func() (string, error) { return pass, nil },
+		PassDir:                 os.Getenv("TEST_PASS_DIR"),
+		SecretServiceCollection: os.Getenv("TEST_COLLECTION"),
+		KeyctlScope:             os.Getenv("TEST_KEYCTL_SCOPE"),
+		Getenv:                  os.Getenv,
+	}
+}
+
+func runExercise() int {
+	s, err := Open(helperConfig())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "open:", err)
+		return 1
+	}
+	if err := exercise(s, os.Getenv("TEST_SECRET")); err != nil {
+		fmt.Fprintln(os.Stderr, "exercise:", err)
+		return 1
+	}
+	fmt.Println("ok", s.Backend())
+	return 0
+}
+
+// exercise runs every store operation on s and checks the results. secret
+// is the secret access key it stores (the caller later searches the disk
+// for it).
+func exercise(s Store, secret string) error {
+	const profile = "team/dev ops;%x"
+	key := LongTermKey{AccessKeyID: "AKIAEXERCISE00000001", SecretAccessKey: secret, Added: time.Unix(1700000000, 0).UTC()}
+	if err := s.SetKey(profile, key); err != nil {
+		return err
+	}
+	if err := s.SetKey("plain", LongTermKey{AccessKeyID: "AKIAEXERCISE00000002", SecretAccessKey: "other-" + secret}); err != nil {
+		return err
+	}
+	got, err := s.GetKey(profile)
+	if err != nil {
+		return err
+	}
+	if got != key {
+		return fmt.Errorf("GetKey = %+v, want %+v", got, key)
+	}
+	profiles, err := s.KeyProfiles()
+	if err != nil {
+		return err
+	}
+	if strings.Join(profiles, ",") != "plain,"+profile {
+		return fmt.Errorf("KeyProfiles = %q", profiles)
+	}
+	// Overwrite.
+	key.SecretAccessKey = secret + "-2"
+	if err := s.SetKey(profile, key); err != nil {
+		return err
+	}
+	if got, err := s.GetKey(profile); err != nil || got.SecretAccessKey != key.SecretAccessKey {
+		return fmt.Errorf("GetKey after overwrite = %+v, %v", got, err)
+	}
+
+	now := time.Now().Truncate(time.Second)
+	old := Session{AccessKeyID: "ASIAOLD", SecretAccessKey: "s-old", SessionToken: "t-old", Expiration: now.Add(30 * time.Minute)}
+	newer := Session{AccessKeyID: "ASIANEW", SecretAccessKey: "s-new", SessionToken: "t-new", Expiration: now.Add(time.Hour)}
+	other := Session{AccessKeyID: "ASIAOTHER", SecretAccessKey: "s-o", SessionToken: "t-o", Expiration: now.Add(2 * time.Hour)}
+	if err := s.SetSession(profile, "abc123", newer); err != nil {
+		return err
+	}
+	if err := s.SetSession(profile, "abc123", old); err != nil {
+		return err
+	}
+	if err := s.SetSession(profile, "ffff", other); err != nil {
+		return err
+	}
+	sess, err := s.FindSession(profile, "abc123", now)
+	if err != nil {
+		return err
+	}
+	if sess.AccessKeyID != "ASIANEW" || !sess.Expiration.Equal(newer.Expiration) {
+		return fmt.Errorf("FindSession = %+v, want the newest", sess)
+	}
+	if _, err := s.FindSession(profile, "abc123", now.Add(2*time.Hour)); !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("FindSession past expiry: %v, want ErrNotFound", err)
+	}
+	if _, err := s.FindSession("plain", "abc123", now); !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("FindSession other profile: %v, want ErrNotFound", err)
+	}
+	refs, err := s.Sessions(profile)
+	if err != nil {
+		return err
+	}
+	if len(refs) != 3 || refs[0].Profile != profile || refs[0].CacheKey != "abc123" {
+		return fmt.Errorf("Sessions = %+v", refs)
+	}
+	all, err := s.Sessions("")
+	if err != nil || len(all) != 3 {
+		return fmt.Errorf("Sessions(\"\") = %+v, %v", all, err)
+	}
+	for _, r := range refs {
+		if err := s.RemoveSession(r); err != nil {
+			return err
+		}
+	}
+	if refs, err := s.Sessions(""); err != nil || len(refs) != 0 {
+		return fmt.Errorf("Sessions after remove = %+v, %v", refs, err)
+	}
+
+	if err := s.RemoveKey(profile); err != nil {
+		return err
+	}
+	if err := s.RemoveKey(profile); !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("second RemoveKey: %v, want ErrNotFound", err)
+	}
+	if _, err := s.GetKey(profile); !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("GetKey after remove: %v, want ErrNotFound", err)
+	}
+	if profiles, err := s.KeyProfiles(); err != nil || strings.Join(profiles, ",") != "plain" {
+		return fmt.Errorf("KeyProfiles after remove = %q, %v", profiles, err)
+	}
+	return s.RemoveKey("plain")
+}
+
+// assertSecretNowhere fails when secret appears in plain text in any file
+// under root, except under the folders in except.
+func assertSecretNowhere(t *testing.T, root, secret string, except ...string) {
+	t.Helper()
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil //nolint:nilerr // sockets and vanished files are fine
+		}
+		for _, e := range except {
+			if path == e {
+				return filepath.SkipDir
+			}
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err == nil && bytes.Contains(data, []byte(secret)) {
+			t.Errorf("secret found in %s", path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
