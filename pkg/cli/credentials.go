@@ -40,10 +40,6 @@ func (f *Factory) retrieve(ctx context.Context, req credRequest) (aws.Credential
 		return aws.Credentials{}, "", err
 	}
 	getenv := f.env.Getenv
-	lockDir, err := lock.DefaultDir(getenv)
-	if err != nil {
-		return aws.Credentials{}, "", err
-	}
 	r := &creds.Resolver{
 		Store:    store,
 		NewSTS:   f.newSTS,
@@ -52,7 +48,7 @@ func (f *Factory) retrieve(ctx context.Context, req credRequest) (aws.Credential
 		Getenv:   getenv,
 		Now:      f.env.Now,
 		MinTTL:   f.settings.MinTTL,
-		Locker:   &lock.Locker{Dir: lockDir, Wait: f.settings.LockWait, Notify: f.env.IO.ErrOut},
+		Locker:   &lazyLocker{f: f},
 		Log:      f.log,
 		Notice:   f.env.IO.ErrOut,
 	}
@@ -94,4 +90,28 @@ func (l *lazyPrompter) MFACode(ctx context.Context, serial, message string) (str
 		return "", fmt.Errorf("mfa prompt: %w", l.err)
 	}
 	return l.p.MFACode(ctx, serial, message)
+}
+
+// lazyLocker finds (and creates) the lock folder only when a step must
+// really be fetched: the hot path, a cached session, never touches it.
+type lazyLocker struct {
+	f    *Factory
+	once sync.Once
+	l    *lock.Locker
+	err  error
+}
+
+func (l *lazyLocker) Lock(ctx context.Context, key string) (func(), error) {
+	l.once.Do(func() {
+		dir, err := lock.DefaultDir(l.f.env.Getenv)
+		if err != nil {
+			l.err = fmt.Errorf("lock folder: %w", err)
+			return
+		}
+		l.l = &lock.Locker{Dir: dir, Wait: l.f.settings.LockWait, Notify: l.f.env.IO.ErrOut}
+	})
+	if l.err != nil {
+		return nil, l.err
+	}
+	return l.l.Lock(ctx, key)
 }

@@ -40,7 +40,7 @@ const DefaultNotifyAfter = time.Second
 
 // WaitSetting names the setting that controls Locker.Wait; the timeout hint
 // mentions it.
-const WaitSetting = "CREDO_LOCK_WAIT"
+const WaitSetting = "CREDO_LOCK_TIMEOUT"
 
 // Poll intervals: TryLock is retried with a backoff from minPoll to maxPoll
 // so that a waiter reacts quickly to a short hold without spinning during a
