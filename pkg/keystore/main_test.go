@@ -75,8 +75,20 @@ func runExercise() int {
 		fmt.Fprintln(os.Stderr, "open:", err)
 		return 1
 	}
-	if err := exercise(s, os.Getenv("TEST_SECRET")); err != nil {
+	secret := os.Getenv("TEST_SECRET")
+	_ = s.RemoveKey("kept")
+	if err := exercise(s, secret); err != nil {
 		fmt.Fprintln(os.Stderr, "exercise:", err)
+		return 1
+	}
+	// Leave one key stored, so that the caller's search of the disk for
+	// the secret means something.
+	if err := s.SetKey("kept", LongTermKey{AccessKeyID: "AKIAEXERCISE00000003", SecretAccessKey: secret}); err != nil {
+		fmt.Fprintln(os.Stderr, "kept:", err)
+		return 1
+	}
+	if k, err := s.GetKey("kept"); err != nil || k.SecretAccessKey != secret {
+		fmt.Fprintln(os.Stderr, "kept:", err)
 		return 1
 	}
 	fmt.Println("ok", s.Backend())
