@@ -138,7 +138,7 @@ func (m *IMDS) putToken(w http.ResponseWriter, r *http.Request) {
 
 // parseTTL accepts only plain decimal digits in 1..21600.
 func parseTTL(s string) (int, bool) {
-	if s == "" || len(s) > 5 {
+	if s == "" || len(s) > 10 {
 		return 0, false
 	}
 	for _, c := range s {
