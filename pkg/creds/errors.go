@@ -1,0 +1,147 @@
+package creds
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/aws/smithy-go"
+
+	"github.com/credo-cli/credo/pkg/hint"
+)
+
+// Errors translate STS answers into one line a person can act on, subject
+// first, with a hint. They never carry a secret or an MFA code: only STS's
+// error code and message, ARNs, profile names and access key ids.
+
+var throttleCodes = map[string]bool{
+	"Throttling": true, "ThrottlingException": true, "RequestLimitExceeded": true,
+	"TooManyRequestsException": true, "RequestThrottled": true, "RequestThrottledException": true,
+}
+
+func apiError(err error) (code, msg string, ok bool) {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return "", "", false
+	}
+	return ae.ErrorCode(), oneLine(ae.ErrorMessage()), true
+}
+
+func errCode(err error) string {
+	code, _, _ := apiError(err)
+	return code
+}
+
+// rejectsCredentials reports whether STS refused the credentials a call was
+// signed with.
+func rejectsCredentials(err error) bool {
+	switch errCode(err) {
+	case "ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId":
+		return true
+	}
+	return false
+}
+
+var deniedIdentity = regexp.MustCompile(`(?:User|Principal): (\S+) is not authorized`)
+
+// explain turns the error of step n's call into the error Retrieve returns.
+func (x *run) explain(n *node, err error) error {
+	var ue *UnreachableError
+	var se *sourceError
+	switch {
+	case errors.As(err, &ue):
+		return hint.Wrap(n.errorf("%w", err),
+			"check the network connection, HTTPS_PROXY and the STS endpoint settings (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, endpoint_url)")
+	case errors.As(err, &se):
+		return n.errorf("%w", se.err)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return n.errorf("%w", err)
+	}
+	code, msg, ok := apiError(err)
+	if !ok {
+		// Errors of our own (MFA code sources, hinted) are already phrased.
+		if hint.Of(err) != "" || strings.HasPrefix(err.Error(), n.subject()) {
+			return err
+		}
+		return n.errorf("%s: %w", n.action(), err)
+	}
+	src := n.source
+	switch {
+	case code == "AccessDenied" && strings.Contains(msg, "MultiFactorAuthentication failed"):
+		return hint.Wrap(n.errorf("MFA code rejected for %s", n.serial),
+			"wait for the next code and try again; check that mfa_serial names your MFA device")
+
+	case code == "ValidationError" && strings.Contains(msg, "role chaining"):
+		return hint.Wrap(n.errorf("role %s: role chaining limits the session to 1h", n.profile.RoleARN),
+			"ask for --duration 1h or less")
+
+	case code == "InvalidClientTokenId":
+		switch {
+		case src != nil && src.kind == nodeSource && src.src == srcStored:
+			name := src.profile.Name
+			return hint.Wrap(src.errorf("STS does not accept the stored access key: it was deleted or deactivated (InvalidClientTokenId)"),
+				fmt.Sprintf("run \"credo add %s\" to store a working key, or \"credo rotate %s\"", name, name))
+		case src != nil && src.kind == nodeSource && src.src == srcStatic:
+			return hint.Wrap(src.errorf("STS does not accept the access key %s from the AWS files (InvalidClientTokenId)", src.profile.AccessKeyID),
+				"update the keys of the profile in the credentials file")
+		case src != nil && src.kind == nodeSource && src.src == srcEnvironment:
+			return hint.Wrap(src.errorf("STS does not accept AWS_ACCESS_KEY_ID from the environment (InvalidClientTokenId)"),
+				"set working keys in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+		case src != nil:
+			return hint.Wrap(src.errorf("STS does not accept the temporary credentials (InvalidClientTokenId)"),
+				fmt.Sprintf("run \"credo clear %s\" and try again", src.profile.Name))
+		}
+		return n.errorf("%s: InvalidClientTokenId: %s", n.action(), msg)
+
+	case n.kind == nodeWebIdentity && (code == "InvalidIdentityToken" || code == "IDPRejectedClaim" || code == "ExpiredTokenException"):
+		return hint.Wrap(n.errorf("STS refused the web identity token from %s (%s): %s", n.profile.WebIdentityTokenFile, code, msg),
+			"check that the token file is current and that the role trusts its issuer")
+
+	case code == "ExpiredToken" || code == "ExpiredTokenException":
+		who := n
+		if src != nil {
+			who = src
+		}
+		h := fmt.Sprintf("run \"credo clear %s\" and try again", who.profile.Name)
+		if who.kind == nodeSource {
+			h = "get fresh temporary credentials for the source"
+		}
+		return hint.Wrap(who.errorf("the temporary credentials have expired (ExpiredToken)"), h)
+
+	case code == "RegionDisabledException":
+		region := STSRegion(x.target, x.r.Getenv)
+		return hint.Wrap(n.errorf("STS is not activated in region %s for this account", region),
+			"activate the region in the IAM console (Account settings), or set the profile's region to one that is active")
+
+	case code == "AccessDenied" && n.kind == nodeRole:
+		identity := "the source identity"
+		if m := deniedIdentity.FindStringSubmatch(msg); m != nil {
+			identity = m[1]
+		}
+		return hint.Wrap(n.errorf("%s is not allowed to assume role %s (AccessDenied)", identity, n.profile.RoleARN),
+			"check the role's trust policy and the sts:AssumeRole permission of "+identity)
+
+	case throttleCodes[code]:
+		return hint.Wrap(n.errorf("STS is throttling requests (%s) and retries did not help", code),
+			"wait a minute and try again")
+	}
+	return n.errorf("%s: %s: %s", n.action(), code, msg)
+}
+
+func (n *node) action() string {
+	switch n.kind {
+	case nodeSession:
+		return "GetSessionToken"
+	case nodeRole:
+		return "AssumeRole " + n.profile.RoleARN
+	case nodeWebIdentity:
+		return "AssumeRoleWithWebIdentity " + n.profile.RoleARN
+	}
+	return "credentials"
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}

@@ -1,0 +1,291 @@
+// Package creds turns a chain of AWS profiles into credentials: long-term
+// keys from the keyring or the AWS files, GetSessionToken sessions (with
+// MFA), roles (AssumeRole, AssumeRoleWithWebIdentity), chains of roles,
+// credential_source = Environment and credential_process. Every STS result
+// is cached in the keystore under a key derived from the configuration
+// alone, so that a cached answer costs one keystore read and nothing else.
+//
+// docs/credentials.md describes the rules; pkg/creds is part of credo's
+// implementation, not a public API.
+package creds
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/credo-cli/credo/pkg/config"
+	"github.com/credo-cli/credo/pkg/keystore"
+	"github.com/credo-cli/credo/pkg/prompt"
+)
+
+// Locker is a cross-process lock (pkg/lock): Retrieve holds it around each
+// step's fetch so that concurrent processes make one STS call and ask one
+// MFA code between them.
+type Locker interface {
+	Lock(ctx context.Context, key string) (unlock func(), err error)
+}
+
+// Options are the per-request choices of `exec` and `export`.
+type Options struct {
+	// Duration of the target's credentials; 0 means duration_seconds of the
+	// profile, else 1h for roles and 12h for session tokens.
+	Duration time.Duration
+	// NoSession hands out a user's long-term keys, and assumes roles straight
+	// from long-term keys instead of through an MFA session token.
+	NoSession bool
+}
+
+// Resolver gets credentials for profile chains. Only Store, NewSTS and (for
+// MFA) Prompt are required; a Resolver is safe for concurrent use when its
+// parts are.
+type Resolver struct {
+	Store keystore.Store
+	// NewSTS builds the STS client of a step, signed with creds (nil for the
+	// unsigned AssumeRoleWithWebIdentity); p is the target profile, whose
+	// region and endpoint settings apply to the whole chain. See NewSTSFunc.
+	NewSTS func(p *config.Profile, creds aws.CredentialsProvider) STSAPI
+	Prompt prompt.Prompter
+	// MFAToken is the code given with --mfa-token.
+	MFAToken string
+	// Getenv reads the environment (credential_source = Environment,
+	// AWS_ENDPOINT_URL_STS for cache keys, USER); nil reads nothing.
+	Getenv func(string) string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// MinTTL is how long a cached session must still be valid to be used;
+	// 0 means DefaultMinTTL (15m).
+	MinTTL time.Duration
+	// Locker gives single flight across processes; nil means no locking.
+	Locker Locker
+	// Log receives debug lines (never a secret); nil logs nothing.
+	Log *slog.Logger
+	// Notice receives one-line notices such as a capped duration; nil drops them.
+	Notice io.Writer
+	// Environ is the environment of credential_process and mfa_process
+	// commands; nil means credo's own.
+	Environ []string
+}
+
+// Retrieve returns credentials for chain[0], the target; chain is the
+// target followed by its source_profile chain down to the root.
+func (r *Resolver) Retrieve(ctx context.Context, chain []*config.Profile, opts Options) (aws.Credentials, error) {
+	top, err := plan(chain, opts, orEmpty(r.Getenv))
+	if err != nil {
+		return aws.Credentials{}, err
+	}
+	x := &run{r: r, target: chain[0], codes: map[string]string{}}
+	c, _, err := x.get(ctx, top, "")
+	if err != nil {
+		return aws.Credentials{}, err
+	}
+	return c, nil
+}
+
+// run is the state of one Retrieve.
+type run struct {
+	r      *Resolver
+	target *config.Profile
+	codes  map[string]string // MFA codes by serial, so one run asks once
+}
+
+func (x *run) now() time.Time {
+	if x.r.Now != nil {
+		return x.r.Now()
+	}
+	return time.Now()
+}
+
+func (x *run) minTTL() time.Duration {
+	if x.r.MinTTL > 0 {
+		return x.r.MinTTL
+	}
+	return DefaultMinTTL
+}
+
+func (x *run) debug(msg string, args ...any) {
+	if x.r.Log != nil {
+		x.r.Log.Debug(msg, args...)
+	}
+}
+
+// find returns the cached session of n, unless it is the one with the key id
+// skip (a session STS has just rejected).
+func (x *run) find(n *node, skip string) (aws.Credentials, bool) {
+	s, err := x.r.Store.FindSession(n.profile.Name, n.cacheKey, x.now().Add(x.minTTL()))
+	if err != nil {
+		if !errors.Is(err, keystore.ErrNotFound) {
+			x.debug("reading the session cache failed", "profile", n.profile.Name, "error", err)
+		}
+		return aws.Credentials{}, false
+	}
+	if skip != "" && s.AccessKeyID == skip {
+		return aws.Credentials{}, false
+	}
+	x.debug("cached session", "profile", n.profile.Name, "cache_key", n.cacheKey, "expires", s.Expiration)
+	return fromSession(s), true
+}
+
+// get returns the credentials of step n and whether they came from the
+// cache. skip names a cached session not to use (see find).
+func (x *run) get(ctx context.Context, n *node, skip string) (aws.Credentials, bool, error) {
+	if n.cacheKey == "" {
+		c, err := x.source(ctx, n)
+		return c, false, err
+	}
+	if c, ok := x.find(n, skip); ok {
+		return c, true, nil
+	}
+	if x.r.Locker != nil {
+		unlock, err := x.r.Locker.Lock(ctx, n.cacheKey)
+		if err != nil {
+			return aws.Credentials{}, false, n.errorf("%w", err)
+		}
+		defer unlock()
+		// Another process may have done the work while we waited.
+		if c, ok := x.find(n, skip); ok {
+			return c, true, nil
+		}
+	}
+	x.debug("fetching", "profile", n.profile.Name, "cache_key", n.cacheKey)
+	if err := x.checkGivenCode(n); err != nil {
+		return aws.Credentials{}, false, err
+	}
+
+	var src aws.Credentials
+	srcCached := false
+	if n.source != nil {
+		var err error
+		if src, srcCached, err = x.get(ctx, n.source, ""); err != nil {
+			return aws.Credentials{}, false, err
+		}
+	}
+	c, err := x.fetch(ctx, n, src)
+	if err != nil && srcCached && rejectsCredentials(err) {
+		// The cached source was refused (expired early, or revoked): drop it
+		// and make it again once. Only that step is redone; a session below
+		// it that still serves is reused, so no second MFA code is asked.
+		x.debug("cached source rejected, renewing", "profile", n.source.profile.Name, "error", errCode(err))
+		x.drop(n.source)
+		if src, _, err = x.get(ctx, n.source, src.AccessKeyID); err != nil {
+			return aws.Credentials{}, false, err
+		}
+		c, err = x.fetch(ctx, n, src)
+	}
+	if err != nil {
+		return aws.Credentials{}, false, x.explain(n, err)
+	}
+	if n.notice != "" && x.r.Notice != nil {
+		fmt.Fprintln(x.r.Notice, n.notice)
+	}
+	if err := x.r.Store.SetSession(n.profile.Name, n.cacheKey, toSession(c)); err != nil {
+		// The credentials are good; only the next run pays for this.
+		x.debug("caching the session failed", "profile", n.profile.Name, "error", err)
+	}
+	return c, false, nil
+}
+
+// drop removes the cached sessions of step n.
+func (x *run) drop(n *node) {
+	refs, err := x.r.Store.Sessions(n.profile.Name)
+	if err != nil {
+		x.debug("listing sessions failed", "profile", n.profile.Name, "error", err)
+		return
+	}
+	for _, ref := range refs {
+		if ref.CacheKey == n.cacheKey {
+			if err := x.r.Store.RemoveSession(ref); err != nil {
+				x.debug("removing a session failed", "profile", n.profile.Name, "error", err)
+			}
+		}
+	}
+}
+
+// checkGivenCode refuses a malformed --mfa-token before any call is made,
+// when some step at or below n needs a code.
+func (x *run) checkGivenCode(n *node) error {
+	if x.r.MFAToken == "" {
+		return nil
+	}
+	for m := n; m != nil; m = m.source {
+		if m.serial != "" {
+			if err := prompt.ValidCode(x.r.MFAToken); err != nil {
+				return m.errorf("--mfa-token: %w", err)
+			}
+			return nil
+		}
+	}
+	return nil
+}
+
+// code returns the MFA code for serial: --mfa-token, else the profile's
+// mfa_process, else the prompt. Every code is checked before it is used.
+func (x *run) code(ctx context.Context, n *node) (string, error) {
+	if c, ok := x.codes[n.serial]; ok {
+		return c, nil
+	}
+	var (
+		c   string
+		err error
+	)
+	switch {
+	case x.r.MFAToken != "":
+		c = x.r.MFAToken
+		if err = prompt.ValidCode(c); err != nil {
+			return "", n.errorf("--mfa-token: %w", err)
+		}
+	case n.mfaFrom.MFAProcess != "" || x.target.MFAProcess != "":
+		cmd := n.mfaFrom.MFAProcess
+		if cmd == "" {
+			cmd = x.target.MFAProcess
+		}
+		if c, err = prompt.FromProcess(ctx, cmd, x.r.Environ); err != nil {
+			return "", n.errorf("%w", err)
+		}
+	case x.r.Prompt != nil:
+		msg := fmt.Sprintf("Enter MFA code for %s (profile %q): ", n.serial, n.mfaFrom.Name)
+		if c, err = x.r.Prompt.MFACode(ctx, n.serial, msg); err != nil {
+			return "", n.errorf("%w", err)
+		}
+	default:
+		return "", n.errorf("mfa_serial is set and no MFA code source is available")
+	}
+	if err := prompt.ValidCode(c); err != nil {
+		return "", n.errorf("%w", err)
+	}
+	x.codes[n.serial] = strings.TrimSpace(c)
+	return x.codes[n.serial], nil
+}
+
+func fromSession(s keystore.Session) aws.Credentials {
+	return aws.Credentials{
+		AccessKeyID:     s.AccessKeyID,
+		SecretAccessKey: s.SecretAccessKey,
+		SessionToken:    s.SessionToken,
+		Source:          "credo",
+		CanExpire:       !s.Expiration.IsZero(),
+		Expires:         s.Expiration,
+	}
+}
+
+func toSession(c aws.Credentials) keystore.Session {
+	return keystore.Session{
+		AccessKeyID:     c.AccessKeyID,
+		SecretAccessKey: c.SecretAccessKey,
+		SessionToken:    c.SessionToken,
+		Expiration:      c.Expires.UTC(),
+	}
+}
+
+// staticProvider signs with fixed credentials.
+type staticProvider aws.Credentials
+
+func (p staticProvider) Retrieve(context.Context) (aws.Credentials, error) {
+	return aws.Credentials(p), nil
+}

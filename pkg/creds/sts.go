@@ -1,0 +1,282 @@
+package creds
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/credo-cli/credo/pkg/config"
+)
+
+// STSAPI is the part of the STS client credo uses. Its methods are the SDK's,
+// so *sts.Client satisfies it and tests can put a fake in its place.
+type STSAPI interface {
+	GetSessionToken(ctx context.Context, params *sts.GetSessionTokenInput, optFns ...func(*sts.Options)) (*sts.GetSessionTokenOutput, error)
+	AssumeRole(ctx context.Context, params *sts.AssumeRoleInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleOutput, error)
+	AssumeRoleWithWebIdentity(ctx context.Context, params *sts.AssumeRoleWithWebIdentityInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleWithWebIdentityOutput, error)
+}
+
+// DefaultRegion is the region STS is called in when neither the profile nor
+// the environment names one.
+const DefaultRegion = "us-east-1"
+
+// Default bounds of one STS call, retries included.
+const (
+	DefaultCallTimeout    = 10 * time.Second
+	DefaultDialTimeout    = 3 * time.Second
+	DefaultHeaderTimeout  = 6 * time.Second
+	DefaultMaxAttempts    = 3
+	defaultTLSHandshake   = 3 * time.Second
+	defaultIdleConnTimout = 30 * time.Second
+)
+
+// STSOptions configures NewSTS.
+type STSOptions struct {
+	// Profile gives the region, endpoint_url and services section; may be nil.
+	Profile *config.Profile
+	// Getenv reads AWS_REGION, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_STS and
+	// AWS_ENDPOINT_URL; nil reads nothing.
+	Getenv func(string) string
+	// Region, when set, wins over the profile and the environment.
+	Region string
+	// Credentials sign the calls; nil sends them unsigned (enough for
+	// AssumeRoleWithWebIdentity).
+	Credentials aws.CredentialsProvider
+	// HTTPClient replaces the default client (dial and response timeouts,
+	// proxies from HTTPS_PROXY/HTTP_PROXY/NO_PROXY).
+	HTTPClient *http.Client
+	// CallTimeout bounds one call, retries included (default 10s).
+	CallTimeout time.Duration
+	// MaxAttempts is the retryer's attempt count (default 3).
+	MaxAttempts int
+	// MaxBackoff caps the wait between attempts (default: the SDK's).
+	MaxBackoff time.Duration
+	// Log receives one debug line per call; nil logs nothing.
+	Log *slog.Logger
+}
+
+// STSRegion returns the region STS is called in for profile p: the profile's
+// region, else AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1.
+func STSRegion(p *config.Profile, getenv func(string) string) string {
+	if p != nil && p.Region != "" {
+		return p.Region
+	}
+	getenv = orEmpty(getenv)
+	if r := getenv("AWS_REGION"); r != "" {
+		return r
+	}
+	if r := getenv("AWS_DEFAULT_REGION"); r != "" {
+		return r
+	}
+	return DefaultRegion
+}
+
+// STSEndpoint returns the endpoint override for STS as the AWS SDKs resolve
+// it: AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL, else the endpoint_url of
+// the profile's services section for "sts", else the profile's endpoint_url;
+// "" when none is set (the SDK then uses the regional STS endpoint).
+//
+// TODO(integrator): switch to config.Profile.EndpointURL once it has landed;
+// this mirrors its documented behaviour.
+func STSEndpoint(p *config.Profile, getenv func(string) string) string {
+	getenv = orEmpty(getenv)
+	if u := getenv("AWS_ENDPOINT_URL_STS"); u != "" {
+		return u
+	}
+	if u := getenv("AWS_ENDPOINT_URL"); u != "" {
+		return u
+	}
+	if p == nil {
+		return ""
+	}
+	for id, keys := range p.Services {
+		if strings.EqualFold(id, "sts") && keys["endpoint_url"] != "" {
+			return keys["endpoint_url"]
+		}
+	}
+	return p.EndpointURL
+}
+
+// NewSTS builds an STS client without loading the SDK's shared
+// configuration: the region, endpoint and credentials are those given. Each
+// call is retried by the SDK's standard retryer (throttling, 5xx, broken
+// connections) and bounded by CallTimeout; a call that cannot reach the
+// endpoint fails with an *UnreachableError ("cannot reach STS at URL: ...").
+func NewSTS(opts STSOptions) STSAPI {
+	region := opts.Region
+	if region == "" {
+		region = STSRegion(opts.Profile, opts.Getenv)
+	}
+	endpoint := STSEndpoint(opts.Profile, opts.Getenv)
+	shown := endpoint
+	if shown == "" {
+		shown = defaultSTSURL(region)
+	}
+	httpClient := opts.HTTPClient
+	if httpClient == nil {
+		httpClient = newHTTPClient()
+	}
+	attempts := opts.MaxAttempts
+	if attempts <= 0 {
+		attempts = DefaultMaxAttempts
+	}
+	retryer := retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = attempts
+		if opts.MaxBackoff > 0 {
+			o.MaxBackoff = opts.MaxBackoff
+		}
+	})
+	o := sts.Options{
+		Region:      region,
+		Credentials: opts.Credentials,
+		HTTPClient:  httpClient,
+		Retryer:     retryer,
+	}
+	if endpoint != "" {
+		o.BaseEndpoint = aws.String(endpoint)
+	}
+	timeout := opts.CallTimeout
+	if timeout <= 0 {
+		timeout = DefaultCallTimeout
+	}
+	return &stsClient{c: sts.New(o), url: shown, timeout: timeout, log: opts.Log}
+}
+
+// NewSTSFunc adapts NewSTS to Resolver.NewSTS: every client gets base's
+// settings with the profile and credentials of the step, and all share one
+// HTTP client (and so its connections).
+func NewSTSFunc(base STSOptions) func(p *config.Profile, c aws.CredentialsProvider) STSAPI {
+	if base.HTTPClient == nil {
+		base.HTTPClient = newHTTPClient()
+	}
+	return func(p *config.Profile, c aws.CredentialsProvider) STSAPI {
+		o := base
+		o.Profile = p
+		o.Credentials = c
+		return NewSTS(o)
+	}
+}
+
+func defaultSTSURL(region string) string {
+	host := "sts." + region + ".amazonaws.com"
+	if strings.HasPrefix(region, "cn-") {
+		host += ".cn"
+	}
+	return "https://" + host
+}
+
+func newHTTPClient() *http.Client {
+	// http.DefaultTransport's settings (ProxyFromEnvironment included), with
+	// tighter bounds so that a dead or silent endpoint fails fast.
+	tr := &http.Transport{
+		Proxy: http.ProxyFromEnvironment,
+		DialContext: (&net.Dialer{
+			Timeout:   DefaultDialTimeout,
+			KeepAlive: 30 * time.Second,
+		}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          10,
+		IdleConnTimeout:       defaultIdleConnTimout,
+		TLSHandshakeTimeout:   defaultTLSHandshake,
+		ResponseHeaderTimeout: DefaultHeaderTimeout,
+		ExpectContinueTimeout: time.Second,
+	}
+	return &http.Client{Transport: tr}
+}
+
+// UnreachableError reports an STS endpoint that did not answer.
+type UnreachableError struct {
+	URL string
+	Err error
+}
+
+func (e *UnreachableError) Error() string {
+	return "cannot reach STS at " + e.URL + ": " + e.Err.Error()
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+type stsClient struct {
+	c       *sts.Client
+	url     string
+	timeout time.Duration
+	log     *slog.Logger
+}
+
+func (s *stsClient) GetSessionToken(ctx context.Context, in *sts.GetSessionTokenInput, optFns ...func(*sts.Options)) (*sts.GetSessionTokenOutput, error) {
+	return call(ctx, s, "GetSessionToken", func(ctx context.Context) (*sts.GetSessionTokenOutput, error) {
+		return s.c.GetSessionToken(ctx, in, optFns...)
+	})
+}
+
+func (s *stsClient) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
+	return call(ctx, s, "AssumeRole", func(ctx context.Context) (*sts.AssumeRoleOutput, error) {
+		return s.c.AssumeRole(ctx, in, optFns...)
+	})
+}
+
+func (s *stsClient) AssumeRoleWithWebIdentity(ctx context.Context, in *sts.AssumeRoleWithWebIdentityInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleWithWebIdentityOutput, error) {
+	return call(ctx, s, "AssumeRoleWithWebIdentity", func(ctx context.Context) (*sts.AssumeRoleWithWebIdentityOutput, error) {
+		return s.c.AssumeRoleWithWebIdentity(ctx, in, optFns...)
+	})
+}
+
+func call[T any](ctx context.Context, s *stsClient, action string, f func(context.Context) (T, error)) (T, error) {
+	start := time.Now()
+	cctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	out, err := f(cctx)
+	if s.log != nil {
+		s.log.Debug("sts call", "action", action, "endpoint", s.url, "elapsed", time.Since(start).Round(time.Millisecond), "ok", err == nil)
+	}
+	if err == nil {
+		return out, nil
+	}
+	if ctx.Err() != nil {
+		// The caller gave up (Ctrl-C, its own deadline): say so plainly.
+		return out, ctx.Err()
+	}
+	if cctx.Err() != nil {
+		return out, &UnreachableError{URL: s.url, Err: fmt.Errorf("no answer within %s", s.timeout)}
+	}
+	if reason, ok := transportFailure(err); ok {
+		return out, &UnreachableError{URL: s.url, Err: reason}
+	}
+	return out, err
+}
+
+// transportFailure finds the network error under an SDK error: the request
+// never got an HTTP answer.
+func transportFailure(err error) (error, bool) {
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) && re.HTTPStatusCode() != 0 {
+		return nil, false
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err, true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return ne, true
+	}
+	return nil, false
+}
+
+func orEmpty(getenv func(string) string) func(string) string {
+	if getenv == nil {
+		return func(string) string { return "" }
+	}
+	return getenv
+}
