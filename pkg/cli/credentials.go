@@ -43,7 +43,7 @@ func (f *Factory) retrieve(ctx context.Context, req credRequest) (aws.Credential
 	r := &creds.Resolver{
 		Store:    store,
 		NewSTS:   f.newSTS,
-		Prompt:   &lazyPrompter{f: f, account: chain[0].Raw["mfa_ykman_account"]},
+		Prompt:   &lazyPrompter{f: f, account: chain[0].Raw["ykman_account"]},
 		MFAToken: req.MFAToken,
 		Getenv:   getenv,
 		Now:      f.env.Now,
