@@ -55,7 +55,7 @@ func (c *Config) Chain(name string) ([]*Profile, error) {
 		if !ok {
 			errs = append(errs, &Error{
 				Pos: p.at("source_profile", c), Profile: p.Name, Chain: clone(names), Kind: ErrNotFound,
-				Msg:  `source_profile "` + src + `" not found in ` + c.where(),
+				Msg:  `source_profile ` + q(src) + ` not found in ` + c.where(),
 				Hint: c.missingHint(src),
 			})
 			break
@@ -104,7 +104,7 @@ func (p *Profile) at(key string, c *Config) Pos {
 		}
 		for i := sp.lo; i < sp.hi; i++ {
 			if f.entries[i].key == key {
-				pos = f.pos(f.entries[i].line)
+				pos = f.pos(int(f.entries[i].line))
 			}
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 // Files names the two files to read. Either may not exist.
@@ -105,7 +106,12 @@ func readIfExists(path string) (string, error) {
 		}
 		return "", err
 	}
-	return string(b), nil
+	if len(b) == 0 {
+		return "", nil
+	}
+	// The parser keeps substrings of the file; b is never written again,
+	// so it can back the string without a copy.
+	return unsafe.String(&b[0], len(b)), nil
 }
 
 // Names returns every profile name, in the order first seen (config file first).
@@ -126,7 +132,7 @@ func (c *Config) Lookup(name string) (*Profile, error) {
 	if p, ok := c.Profile(name); ok {
 		return p, nil
 	}
-	e := &Error{Msg: `profile "` + name + `" not found in ` + c.where(), Kind: ErrNotFound, Hint: c.missingHint(name)}
+	e := &Error{Msg: `profile ` + q(name) + ` not found in ` + c.where(), Kind: ErrNotFound, Hint: c.missingHint(name)}
 	return nil, e.hinted()
 }
 
@@ -335,7 +341,7 @@ func (c *Config) resolve(p *Profile) {
 				continue
 			}
 			raw[k] = e.val
-			at[k] = Pos{File: f.path, Line: e.line}
+			at[k] = Pos{File: f.path, Line: int(e.line)}
 		}
 	}
 
@@ -367,7 +373,7 @@ func (c *Config) resolve(p *Profile) {
 
 	if v := raw[kDuration]; v != "" {
 		if n, ok := parseDurationSeconds(v); !ok {
-			bad(kDuration, `duration_seconds "`+v+`" is not a whole number of seconds`)
+			bad(kDuration, `duration_seconds `+q(v)+` is not a whole number of seconds`)
 		} else if n < minDurationSeconds || n > maxDurationSeconds {
 			bad(kDuration, "duration_seconds "+itoa(n)+" is out of range: want 900 to 43200 seconds (15 minutes to 12 hours)")
 		} else {
@@ -378,26 +384,26 @@ func (c *Config) resolve(p *Profile) {
 		if tags, ok := parseTags(v); ok {
 			p.SessionTags = tags
 		} else {
-			bad(kSessionTags, `session_tags "`+v+`" is not a list of Key=Value pairs separated by commas`)
+			bad(kSessionTags, `session_tags `+q(v)+` is not a list of Key=Value pairs separated by commas`)
 		}
 	}
 	if v := raw[kTransitiveTags]; v != "" {
 		p.TransitiveSessionTags = splitList(v)
 	}
 	if v := p.RoleSessionName; v != "" && !validRoleSessionName(v) {
-		bad(kRoleSessionName, `role_session_name "`+v+`" must be 2 to 64 characters of letters, digits and _+=,.@-`)
+		bad(kRoleSessionName, `role_session_name `+q(v)+` must be 2 to 64 characters of letters, digits and _+=,.@-`)
 	}
 	if v := p.SourceIdentity; v != "" && !validSourceIdentity(v) {
-		bad(kSourceIdentity, `source_identity "`+v+`" must be 2 to 64 characters of letters, digits and _+=,.@-`)
+		bad(kSourceIdentity, `source_identity `+q(v)+` must be 2 to 64 characters of letters, digits and _+=,.@-`)
 	}
 	if v := p.ExternalID; v != "" && !validExternalID(v) {
-		bad(kExternalID, `external_id "`+v+`" must be 2 to 1224 characters of letters, digits and _+=,.@:/-`)
+		bad(kExternalID, `external_id `+q(v)+` must be 2 to 1224 characters of letters, digits and _+=,.@:/-`)
 	}
 	if v := p.MFASerial; v != "" && !validMFASerial(v) {
-		bad(kMFASerial, `mfa_serial "`+v+`" is neither an MFA device ARN (arn:aws:iam::123456789012:mfa/NAME) nor a hardware token serial number`)
+		bad(kMFASerial, `mfa_serial `+q(v)+` is neither an MFA device ARN (arn:aws:iam::123456789012:mfa/NAME) nor a hardware token serial number`)
 	}
 	if v := p.RoleARN; v != "" && !validRoleARN(v) {
-		bad(kRoleARN, `role_arn "`+v+`" is not a role ARN (arn:aws:iam::123456789012:role/NAME)`)
+		bad(kRoleARN, `role_arn `+q(v)+` is not a role ARN (arn:aws:iam::123456789012:role/NAME)`)
 	}
 	if v := p.CredentialSource; v != "" {
 		if p.SourceProfile != "" {
@@ -408,7 +414,7 @@ func (c *Config) resolve(p *Profile) {
 			bad(k, "source_profile and credential_source are both set: a role takes its source credentials from one of them")
 		}
 		if !validCredentialSource(v) {
-			bad(kCredentialSource, `credential_source "`+v+`" is not one of Environment, Ec2InstanceMetadata, EcsContainer`)
+			bad(kCredentialSource, `credential_source `+q(v)+` is not one of Environment, Ec2InstanceMetadata, EcsContainer`)
 		}
 	}
 	if (p.AccessKeyID == "") != (p.SecretAccessKey == "") {
@@ -423,7 +429,7 @@ func (c *Config) resolve(p *Profile) {
 		secs, ok := c.ssoSessions[name]
 		if !ok {
 			c.addProblem(p.Name, &Error{Pos: at[kSSOSession], Profile: p.Name, Kind: ErrNotFound,
-				Msg:  `sso_session "` + name + `": no [sso-session ` + name + `] section in ` + c.Files.ConfigPath,
+				Msg:  `sso_session ` + q(name) + `: no [sso-session ` + name + `] section in ` + c.Files.ConfigPath,
 				Hint: "add an [sso-session " + name + "] section with sso_start_url and sso_region",
 			})
 		} else {
@@ -437,7 +443,7 @@ func (c *Config) resolve(p *Profile) {
 		secs, ok := c.services[name]
 		if !ok {
 			c.addProblem(p.Name, &Error{Pos: at[kServices], Profile: p.Name, Kind: ErrNotFound,
-				Msg: `services "` + name + `": no [services ` + name + `] section in ` + c.Files.ConfigPath,
+				Msg: `services ` + q(name) + `: no [services ` + name + `] section in ` + c.Files.ConfigPath,
 			})
 		} else {
 			p.Services = c.servicesMap(secs)
@@ -458,9 +464,9 @@ func (c *Config) applySSOSession(p *Profile, secs []int, at *[numKeys]Pos, raw *
 			e := &f.entries[i]
 			switch e.key {
 			case "sso_start_url":
-				startURL, startAt = e.val, f.pos(e.line)
+				startURL, startAt = e.val, f.pos(int(e.line))
 			case "sso_region":
-				region, regionAt = e.val, f.pos(e.line)
+				region, regionAt = e.val, f.pos(int(e.line))
 			case "sso_registration_scopes":
 				scopes = e.val
 			}
@@ -469,7 +475,7 @@ func (c *Config) applySSOSession(p *Profile, secs []int, at *[numKeys]Pos, raw *
 	check := func(k int, key, own, session string, sessionAt Pos) {
 		if own != "" && session != "" && own != session {
 			c.addProblem(p.Name, &Error{Pos: at[k], Profile: p.Name, Kind: ErrInvalid,
-				Msg: key + ` "` + own + `" differs from ` + key + ` "` + session + `" of sso-session "` + p.SSOSession + `" at ` + sessionAt.String(),
+				Msg: key + ` ` + q(own) + ` differs from ` + key + ` ` + q(session) + ` of sso-session ` + q(p.SSOSession) + ` at ` + sessionAt.String(),
 			})
 		}
 	}
@@ -499,7 +505,7 @@ func (c *Config) servicesMap(secs []int) map[string]map[string]string {
 			}
 			m := out[e.key]
 			if m == nil {
-				m = make(map[string]string, e.subHi-e.subLo)
+				m = make(map[string]string, int(e.subHi-e.subLo))
 				out[e.key] = m
 			}
 			for _, sub := range f.subs[e.subLo:e.subHi] {
@@ -539,12 +545,12 @@ func (c *Config) fill(p *Profile) {
 		for i := sp.lo; i < sp.hi; i++ {
 			e := &f.entries[i]
 			p.Raw[e.key] = e.val
-			p.Pos[e.key] = Pos{File: f.path, Line: e.line}
+			p.Pos[e.key] = Pos{File: f.path, Line: int(e.line)}
 			if e.subHi > e.subLo {
 				if p.Nested == nil {
 					p.Nested = map[string]map[string]string{}
 				}
-				m := make(map[string]string, e.subHi-e.subLo)
+				m := make(map[string]string, int(e.subHi-e.subLo))
 				for _, sub := range f.subs[e.subLo:e.subHi] {
 					m[sub.key] = sub.val
 				}

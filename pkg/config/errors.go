@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/credo-cli/credo/pkg/hint"
@@ -42,9 +43,9 @@ func (e *Error) Error() string {
 		b.WriteString(": ")
 	}
 	if e.Profile != "" {
-		b.WriteString(`profile "`)
-		b.WriteString(e.Profile)
-		b.WriteString(`": `)
+		b.WriteString("profile ")
+		b.WriteString(q(e.Profile))
+		b.WriteString(": ")
 	}
 	b.WriteString(e.Msg)
 	if len(e.Chain) > 1 {
@@ -99,3 +100,6 @@ func asError(es []*Error) error {
 	}
 	return Errors(es)
 }
+
+// q quotes user text for a message, escaping quotes and control characters.
+func q(s string) string { return strconv.Quote(s) }

@@ -26,14 +26,14 @@ const (
 // stored in iniFile.subs[subLo:subHi].
 type iniEntry struct {
 	key, val     string
-	line         int
-	subLo, subHi int
+	line         int32
+	subLo, subHi int32
 }
 
 // iniSub is one line of a nested block.
 type iniSub struct {
 	key, val string
-	line     int
+	line     int32
 }
 
 // iniSection is one section header and its entries, iniFile.entries[lo:hi].
@@ -65,11 +65,9 @@ func (f *iniFile) syntaxErr(line int, msg, hint string) {
 // collected in errs and the lines they spoil are skipped.
 func parseINI(path, data string, creds bool) *iniFile {
 	f := &iniFile{path: path, creds: creds}
-	// Sizing guesses for a typical file: a section every 5 lines, an entry
-	// every 1.3 lines. They save most of the slice growth.
-	n := strings.Count(data, "\n") + 1
-	f.sections = make([]iniSection, 0, n/5+1)
-	f.entries = make([]iniEntry, 0, n*3/4+1)
+	// Upper bounds (bar ":" delimiters) that save all slice growth.
+	f.sections = make([]iniSection, 0, strings.Count(data, "[")+1)
+	f.entries = make([]iniEntry, 0, strings.Count(data, "=")+1)
 	data = strings.TrimPrefix(data, "\ufeff")
 
 	cur := -1      // index of the current section; -1 none yet; -2 a broken header's
@@ -102,19 +100,19 @@ func parseINI(path, data string, creds bool) *iniFile {
 			if e.val == "" || e.subHi > e.subLo {
 				eq := strings.IndexByte(text, '=')
 				if eq < 0 {
-					f.syntaxErr(line, `indented line under "`+e.key+`" is not "key = value"`, "")
+					f.syntaxErr(line, `indented line under `+q(e.key)+` is not "key = value"`, "")
 					continue
 				}
 				k := lowerASCII(trimSpace(text[:eq]))
 				if k == "" {
-					f.syntaxErr(line, `indented line under "`+e.key+`" has no key before "="`, "")
+					f.syntaxErr(line, `indented line under `+q(e.key)+` has no key before "="`, "")
 					continue
 				}
 				if e.subHi == e.subLo {
-					e.subLo = len(f.subs)
+					e.subLo = int32(len(f.subs))
 					e.subHi = e.subLo
 				}
-				f.subs = append(f.subs, iniSub{key: k, val: trimSpace(text[eq+1:]), line: line})
+				f.subs = append(f.subs, iniSub{key: k, val: trimSpace(text[eq+1:]), line: int32(line)})
 				e.subHi++
 			} else {
 				e.val = e.val + "\n" + text
@@ -124,12 +122,12 @@ func parseINI(path, data string, creds bool) *iniFile {
 
 		if text[0] == '[' {
 			curKey = -1
+			f.closeSection(cur)
 			sec, ok := f.parseHeader(text, line)
 			if !ok {
 				cur = -2
 				continue
 			}
-			f.closeSection(cur)
 			sec.lo, sec.hi = len(f.entries), len(f.entries)
 			f.sections = append(f.sections, sec)
 			cur = len(f.sections) - 1
@@ -145,7 +143,7 @@ func parseINI(path, data string, creds bool) *iniFile {
 			continue
 		}
 
-		d := strings.IndexAny(text, "=:")
+		d := indexDelim(text)
 		if d < 0 {
 			// The line is not echoed: in the credentials file it may be a secret.
 			f.syntaxErr(line, `line is not a section header, a comment or "key = value"`, "")
@@ -161,7 +159,7 @@ func parseINI(path, data string, creds bool) *iniFile {
 		f.entries = append(f.entries, iniEntry{
 			key:  lowerASCII(k),
 			val:  trimSpace(stripInlineComment(text[d+1:])),
-			line: line,
+			line: int32(line),
 		})
 		curKey = len(f.entries) - 1
 		keyIndent = indent
@@ -180,33 +178,33 @@ func (f *iniFile) closeSection(i int) {
 func (f *iniFile) parseHeader(text string, line int) (iniSection, bool) {
 	end := strings.IndexByte(text, ']')
 	if end < 0 {
-		f.syntaxErr(line, `section header "`+text+`" has no closing "]"`, "")
+		f.syntaxErr(line, `section header `+q(text)+` has no closing "]"`, "")
 		return iniSection{}, false
 	}
 	if after := trimSpace(text[end+1:]); after != "" && after[0] != '#' && after[0] != ';' {
-		f.syntaxErr(line, `section header "`+text+`" has text after "]"`, "")
+		f.syntaxErr(line, `section header `+q(text)+` has text after "]"`, "")
 		return iniSection{}, false
 	}
 	header := text[:end+1]
 	inner := trimSpace(text[1:end])
 	if inner == "" {
-		f.syntaxErr(line, `section header "`+header+`" has no name`, "")
+		f.syntaxErr(line, `section header `+q(header)+` has no name`, "")
 		return iniSection{}, false
 	}
 	if f.creds {
-		if i := strings.IndexAny(inner, " \t"); i >= 0 {
+		if i := indexSpace(inner); i >= 0 {
 			h := ""
 			if inner[:i] == "profile" {
 				h = "in the credentials file a section is [" + trimSpace(inner[i:]) + `], without "profile"`
 			}
-			f.syntaxErr(line, `section header "`+header+`": a profile name cannot contain a space`, h)
+			f.syntaxErr(line, `section header `+q(header)+`: a profile name cannot contain a space`, h)
 			return iniSection{}, false
 		}
 		return iniSection{kind: secProfile, name: inner, line: line}, true
 	}
 
 	typ, name := inner, ""
-	if i := strings.IndexAny(inner, " \t"); i >= 0 {
+	if i := indexSpace(inner); i >= 0 {
 		typ, name = inner[:i], trimSpace(inner[i:])
 	}
 	var kind secKind
@@ -228,27 +226,47 @@ func (f *iniFile) parseHeader(text string, line int) (iniSection, bool) {
 		}
 	}
 	if kind == 0 {
-		f.syntaxErr(line, `section header "`+header+`": unknown section type "`+typ+`"`,
+		f.syntaxErr(line, `section header `+q(header)+`: unknown section type `+q(typ),
 			"a section is [default], [profile NAME], [sso-session NAME] or [services NAME]")
 		return iniSection{}, false
 	}
 	if name == "" {
-		f.syntaxErr(line, `section header "`+header+`" has no `+typ+` name`, "")
+		f.syntaxErr(line, `section header `+q(header)+` has no `+typ+` name`, "")
 		return iniSection{}, false
 	}
 	quoted := len(name) >= 2 && (name[0] == '"' || name[0] == '\'') && name[len(name)-1] == name[0]
 	if quoted {
 		name = name[1 : len(name)-1]
 		if name == "" {
-			f.syntaxErr(line, `section header "`+header+`" has an empty `+typ+` name`, "")
+			f.syntaxErr(line, `section header `+q(header)+` has an empty `+typ+` name`, "")
 			return iniSection{}, false
 		}
 	} else if strings.ContainsAny(name, " \t") {
-		f.syntaxErr(line, `section header "`+header+`": `+typ+` name "`+name+`" contains a space`,
-			`quote a name with spaces: [`+typ+` "`+name+`"]`)
+		f.syntaxErr(line, `section header `+q(header)+`: `+typ+` name `+q(name)+` contains a space`,
+			`quote a name with spaces: [`+typ+` `+q(name)+`]`)
 		return iniSection{}, false
 	}
 	return iniSection{kind: kind, name: name, line: line}, true
+}
+
+// indexDelim returns the index of the first "=" or ":", or -1.
+func indexDelim(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '=' || s[i] == ':' {
+			return i
+		}
+	}
+	return -1
+}
+
+// indexSpace returns the index of the first space or tab, or -1.
+func indexSpace(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == ' ' || s[i] == '\t' {
+			return i
+		}
+	}
+	return -1
 }
 
 // stripInlineComment cuts a value at a "#" or ";" that follows a space or a
