@@ -123,9 +123,9 @@ type key struct {
 }
 
 type fault struct {
-	action string // "" = any
-	left   int
-	err    Error
+	match func(Request) bool
+	left  int
+	err   Error
 }
 
 // Issued describes credentials the fake handed out.
@@ -272,10 +272,16 @@ func (s *Server) DenyRole(roleARN string) {
 // FailNext answers the next n calls of action ("" = any action) with e.
 // Scripted failures are used in the order they were added.
 func (s *Server) FailNext(n int, action string, e Error) {
+	s.FailNextMatching(n, func(r Request) bool { return action == "" || r.Action == action }, e)
+}
+
+// FailNextMatching answers the next n requests for which match returns true
+// with e; for example only the AssumeRole calls of one RoleArn.
+func (s *Server) FailNextMatching(n int, match func(Request) bool, e Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if n > 0 {
-		s.faults = append(s.faults, &fault{action: action, left: n, err: e})
+		s.faults = append(s.faults, &fault{match: match, left: n, err: e})
 	}
 }
 
@@ -348,7 +354,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	req.Time = s.now()
 	s.requests = append(s.requests, req)
-	if f := s.takeFault(req.Action); f != nil {
+	if f := s.takeFault(req); f != nil {
 		s.mu.Unlock()
 		writeError(w, *f)
 		return
@@ -364,9 +370,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte(body))
 }
 
-func (s *Server) takeFault(action string) *Error {
+func (s *Server) takeFault(req Request) *Error {
 	for i, f := range s.faults {
-		if f.action != "" && f.action != action {
+		if !f.match(req) {
 			continue
 		}
 		f.left--
