@@ -26,6 +26,8 @@ func TestMain(m *testing.M) {
 		os.Exit(runWriter())
 	case "exercise":
 		os.Exit(runExercise())
+	case "guard":
+		os.Exit(runGuardReport())
 	default:
 		fmt.Fprintln(os.Stderr, "unknown helper", os.Getenv(helperEnv))
 		os.Exit(3)
