@@ -83,14 +83,21 @@ type Config struct {
 // one profile can go on: Chain reports again the file-level problems and
 // those of the profiles in the chain, and nothing else.
 func Load(f Files) (*Config, error) {
-	c := &Config{Files: f}
+	var data [2]string
 	for i, path := range [2]string{f.ConfigPath, f.CredentialsPath} {
-		data, err := readIfExists(path)
-		if err != nil {
+		var err error
+		if data[i], err = readIfExists(path); err != nil {
 			return nil, err
 		}
-		c.files[i] = parseINI(path, data, i == 1)
 	}
+	return loadData(f, data[0], data[1])
+}
+
+// loadData is Load after the files are read.
+func loadData(f Files, config, credentials string) (*Config, error) {
+	c := &Config{Files: f}
+	c.files[0] = parseINI(f.ConfigPath, config, false)
+	c.files[1] = parseINI(f.CredentialsPath, credentials, true)
 	c.build()
 	return c, asError(c.problems)
 }
