@@ -485,8 +485,8 @@ func TestErrors(t *testing.T) {
 			errWant: []string{`source_profile "mid"`, "no role_arn"},
 		},
 		{
-			name: "credential_process failing reports its status, not its output",
-			chain: []*config.Profile{{Name: "p", CredentialProcess: `echo '{"SecretAccessKey":"leak"}'; exit 3`}},
+			name:    "credential_process failing reports its status, not its output",
+			chain:   []*config.Profile{{Name: "p", CredentialProcess: `echo '{"SecretAccessKey":"leak"}'; exit 3`}},
 			errWant: []string{`profile "p": credential_process failed: exit status 3`},
 		},
 	}
