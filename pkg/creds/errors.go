@@ -104,11 +104,23 @@ func (x *run) explain(n *node, err error) error {
 		if src != nil {
 			who = src
 		}
-		h := fmt.Sprintf("run \"credo clear %s\" and try again", who.profile.Name)
-		if who.kind == nodeSource {
-			h = "get fresh temporary credentials for the source"
+		if who.kind != nodeSource {
+			return hint.Wrap(who.errorf("the temporary credentials have expired (ExpiredToken)"),
+				fmt.Sprintf("run \"credo clear %s\" and try again", who.profile.Name))
 		}
-		return hint.Wrap(who.errorf("the temporary credentials have expired (ExpiredToken)"), h)
+		switch who.src {
+		case srcEnvironment:
+			return hint.Wrap(who.errorf("AWS_SESSION_TOKEN from the environment has expired (ExpiredToken)"),
+				"put fresh credentials in the environment")
+		case srcProcess:
+			return hint.Wrap(who.errorf("the credentials from credential_process have expired (ExpiredToken)"),
+				"check that credential_process hands out fresh credentials")
+		case srcStatic:
+			return hint.Wrap(who.errorf("the session token in the AWS files has expired (ExpiredToken)"),
+				"replace the keys of the profile in the credentials file")
+		}
+		return hint.Wrap(who.errorf("STS says the credentials have expired (ExpiredToken)"),
+			"check that this computer's clock is right")
 
 	case code == "RegionDisabledException":
 		region := STSRegion(x.target, x.r.Getenv)
