@@ -119,7 +119,15 @@ func plan(chain []*config.Profile, opts Options, getenv func(string) string) (*n
 	header := "credo-cache-v1\nsts_endpoint=" + STSEndpoint(chain[0], getenv) + "\nno_session=" + strconv.FormatBool(opts.NoSession) + "\n"
 
 	base := &node{kind: nodeSource, profile: root, path: pathTo(last)}
-	rootRole := root.RoleARN != "" && !selfRef
+	// As config.Chain (and botocore) read it, the root assumes its own role
+	// only with credential_source or a source_profile naming itself; a
+	// source profile with static keys and a role_arn of its own is used for
+	// its keys alone.
+	rootRole := root.RoleARN != "" && !selfRef &&
+		(root.CredentialSource != "" || root.SourceProfile == root.Name)
+	if root.RoleARN != "" && last == 0 && root.WebIdentityTokenFile == "" && root.CredentialSource == "" && root.SourceProfile == "" {
+		return nil, base.errorf("role_arn has no source: set source_profile, credential_source or web_identity_token_file")
+	}
 	switch {
 	case root.WebIdentityTokenFile != "":
 		if root.RoleARN == "" {

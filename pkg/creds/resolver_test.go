@@ -679,3 +679,27 @@ func TestSingleFlight(t *testing.T) {
 type lockerFunc func(ctx context.Context, key string) (func(), error)
 
 func (f lockerFunc) Lock(ctx context.Context, key string) (func(), error) { return f(ctx, key) }
+
+// Chains as config.Chain builds them.
+func TestChainShapes(t *testing.T) {
+	t.Run("role whose source_profile is itself uses its own keys", func(t *testing.T) {
+		e := newEnv(t)
+		p := &config.Profile{Name: "base", RoleARN: acct + "role/self", SourceProfile: "base"}
+		e.mustRetrieve(Options{}, p)
+		checkRequests(t, e.reqs(), []want{{action: "AssumeRole", signer: aliceKey, form: map[string]string{"RoleArn": acct + "role/self"}}})
+	})
+	t.Run("a source with static keys ignores its own role_arn", func(t *testing.T) {
+		e := newEnv(t)
+		e.fake.AddUser("AKIASTATIC0000000001", "s", "static")
+		src := &config.Profile{Name: "src", AccessKeyID: "AKIASTATIC0000000001", SecretAccessKey: "s", RoleARN: acct + "role/ignored", SourceProfile: "other"}
+		e.mustRetrieve(Options{}, role("dev"), src)
+		checkRequests(t, e.reqs(), []want{{action: "AssumeRole", signer: "AKIASTATIC0000000001", form: map[string]string{"RoleArn": acct + "role/dev"}}})
+	})
+	t.Run("role_arn without a source is an error", func(t *testing.T) {
+		e := newEnv(t)
+		_, err := e.retrieve(Options{}, &config.Profile{Name: "dev", RoleARN: acct + "role/dev"})
+		if err == nil || !strings.Contains(err.Error(), `profile "dev": role_arn has no source`) {
+			t.Errorf("error %v", err)
+		}
+	})
+}
