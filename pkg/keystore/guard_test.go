@@ -1,9 +1,10 @@
+//go:build linux
+
 package keystore
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,28 +13,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/99designs/keyring"
-
 	"github.com/credo-cli/credo/pkg/keystore/dbusguard"
 )
 
 // Tests of the D-Bus guard in a process that links keyring, as credo does.
-// The test binary re-executes itself as the "guard" helper, which reports
-// what the guard decided, which backends keyring registered and the
-// environment before and after Restore.
-
-func runGuardReport() int {
-	d := dbusguard.Decision()
-	fmt.Printf("disabled=%v backend=%s\n", d.Disabled, d.Backend)
-	fmt.Printf("available=%v\n", keyring.AvailableBackends())
-	fmt.Printf("during=%s\n", os.Getenv("DBUS_SESSION_BUS_ADDRESS"))
-	dbusguard.Restore()
-	for _, k := range []string{"DBUS_SESSION_BUS_ADDRESS", "DISABLE_KWALLET"} {
-		v, ok := os.LookupEnv(k)
-		fmt.Printf("restored %s=%v:%s\n", k, ok, v)
-	}
-	return 0
-}
+// The test binary re-executes itself as the "guard" helper (runGuardReport),
+// which reports what the guard decided, which backends keyring registered
+// and the environment before and after Restore.
 
 // fakeDBusLaunch puts a dbus-launch on a new PATH that records that it ran
 // and then hangs, as a broken one can.

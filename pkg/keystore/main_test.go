@@ -11,6 +11,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/99designs/keyring"
+
+	"github.com/credo-cli/credo/pkg/keystore/dbusguard"
 )
 
 // helperEnv switches the test binary into a helper process (see TestMain):
@@ -218,4 +222,18 @@ func assertSecretNowhere(t *testing.T, root, secret string, except ...string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// runGuardReport is the "guard" helper of guard_test.go.
+func runGuardReport() int {
+	d := dbusguard.Decision()
+	fmt.Printf("disabled=%v backend=%s\n", d.Disabled, d.Backend)
+	fmt.Printf("available=%v\n", keyring.AvailableBackends())
+	fmt.Printf("during=%s\n", os.Getenv("DBUS_SESSION_BUS_ADDRESS"))
+	dbusguard.Restore()
+	for _, k := range []string{"DBUS_SESSION_BUS_ADDRESS", "DISABLE_KWALLET"} {
+		v, ok := os.LookupEnv(k)
+		fmt.Printf("restored %s=%v:%s\n", k, ok, v)
+	}
+	return 0
 }
