@@ -16,9 +16,13 @@ import (
 // first, with a hint. They never carry a secret or an MFA code: only STS's
 // error code and message, ARNs, profile names and access key ids.
 
-var throttleCodes = map[string]bool{
-	"Throttling": true, "ThrottlingException": true, "RequestLimitExceeded": true,
-	"TooManyRequestsException": true, "RequestThrottled": true, "RequestThrottledException": true,
+func isThrottle(code string) bool {
+	switch code {
+	case "Throttling", "ThrottlingException", "RequestLimitExceeded",
+		"TooManyRequestsException", "RequestThrottled", "RequestThrottledException":
+		return true
+	}
+	return false
 }
 
 func apiError(err error) (code, msg string, ok bool) {
@@ -135,7 +139,7 @@ func (x *run) explain(n *node, err error) error {
 		return hint.Wrap(n.errorf("%s is not allowed to assume role %s (AccessDenied)", identity, n.profile.RoleARN),
 			"check the role's trust policy and the sts:AssumeRole permission of "+identity)
 
-	case throttleCodes[code]:
+	case isThrottle(code):
 		return hint.Wrap(n.errorf("STS is throttling requests (%s) and retries did not help", code),
 			"wait a minute and try again")
 	}
