@@ -42,7 +42,7 @@ func (f *Factory) retrieve(ctx context.Context, req credRequest) (aws.Credential
 	getenv := f.env.Getenv
 	r := &creds.Resolver{
 		Store:    store,
-		NewSTS:   f.newSTS,
+		NewSTS:   creds.NewSTSFunc(creds.STSOptions{Getenv: getenv, Log: f.log}),
 		Prompt:   &lazyPrompter{f: f, account: chain[0].Raw["ykman_account"]},
 		MFAToken: req.MFAToken,
 		Getenv:   getenv,
@@ -68,10 +68,6 @@ func (f *Factory) region(req credRequest, p *config.Profile) string {
 		}
 	}
 	return ""
-}
-
-func (f *Factory) newSTS(p *config.Profile, provider aws.CredentialsProvider) creds.STSAPI {
-	return creds.NewSTS(creds.STSOptions{Profile: p, Credentials: provider, Getenv: f.env.Getenv, Log: f.log})
 }
 
 // lazyPrompter builds the prompt driver only when a code is needed, so a
