@@ -31,8 +31,8 @@ func (c *Config) Chain(name string) ([]*Profile, error) {
 	if len(c.syntax) > 0 {
 		return nil, asError(c.syntax)
 	}
-	p, ok := c.profiles[name]
-	if !ok {
+	p := c.profile(name)
+	if p == nil {
 		return []*Profile{{Name: name}}, nil
 	}
 	chain := []*Profile{p}
@@ -51,8 +51,8 @@ func (c *Config) Chain(name string) ([]*Profile, error) {
 		if src == p.Name {
 			break
 		}
-		next, ok := c.profiles[src]
-		if !ok {
+		next := c.profile(src)
+		if next == nil {
 			errs = append(errs, &Error{
 				Pos: p.at("source_profile", c), Profile: p.Name, Chain: clone(names), Kind: ErrNotFound,
 				Msg:  `source_profile ` + q(src) + ` not found in ` + c.where(),
@@ -77,9 +77,6 @@ func (c *Config) Chain(name string) ([]*Profile, error) {
 	}
 	if len(errs) > 0 {
 		return nil, asError(errs)
-	}
-	for _, q := range chain {
-		c.fill(q)
 	}
 	return chain, nil
 }

@@ -57,11 +57,12 @@ func expandHome(p, home string) string {
 
 // Config is the parsed content of both files.
 type Config struct {
-	Files    Files
-	profiles map[string]*Profile
-	order    []string
+	Files Files
+	order []string
 
 	files       [2]*iniFile
+	index       map[string]int32 // profile name -> recs
+	recs        []profRec
 	ssoSessions map[string][]int // [sso-session NAME] -> sections of the config file
 	services    map[string][]int // [services NAME] -> sections of the config file
 	bare        map[string]bool  // [NAME] sections of the config file (not profiles)
@@ -70,7 +71,18 @@ type Config struct {
 	syntax    []*Error            // the file-level part of problems
 	byProfile map[string][]*Error // the per-profile part, by profile
 
-	mu sync.Mutex // guards the lazy Raw, Pos and Nested of profiles
+	mu sync.Mutex // guards profRec.prof
+}
+
+// profRec is a profile as Load keeps it: where its keys are. The Profile
+// itself is built on first use (see Config.profile): most invocations look
+// at one or two profiles, and building a thousand would be most of Load's
+// cost.
+type profRec struct {
+	name   string
+	spans  []span // the sections it merges, config file first
+	nspans int
+	prof   *Profile
 }
 
 // Load reads and checks both files. A file that does not exist counts as
@@ -126,11 +138,23 @@ func (c *Config) Names() []string { return append([]string(nil), c.order...) }
 
 // Profile returns the named profile and whether it exists in either file.
 func (c *Config) Profile(name string) (*Profile, bool) {
-	p, ok := c.profiles[name]
-	if ok {
-		c.fill(p)
+	p := c.profile(name)
+	return p, p != nil
+}
+
+// profile returns the named profile, building it on first use, or nil.
+func (c *Config) profile(name string) *Profile {
+	i, ok := c.index[name]
+	if !ok {
+		return nil
 	}
-	return p, ok
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r := &c.recs[i]
+	if r.prof == nil {
+		r.prof = c.materialize(r)
+	}
+	return r.prof
 }
 
 // Lookup returns the named profile, or an error naming both files when
@@ -168,24 +192,24 @@ func (c *Config) build() {
 			}
 		}
 	}
-	all := make([]Profile, nsec)
-	c.profiles = make(map[string]*Profile, nsec)
+	c.recs = make([]profRec, 0, nsec)
+	c.index = make(map[string]int32, nsec)
 	c.order = make([]string, 0, nsec)
-	owner := make([]*Profile, 0, nsec) // the profile of each profile section, in order
+	owner := make([]int32, 0, nsec) // the profile of each profile section, in order
 	for fi, f := range c.files {
 		for i := range f.sections {
 			s := &f.sections[i]
 			switch s.kind {
 			case secProfile:
-				p, ok := c.profiles[s.name]
+				j, ok := c.index[s.name]
 				if !ok {
-					p = &all[len(c.order)]
-					p.Name = s.name
-					c.profiles[s.name] = p
+					j = int32(len(c.recs))
+					c.recs = append(c.recs, profRec{name: s.name})
+					c.index[s.name] = j
 					c.order = append(c.order, s.name)
 				}
-				p.nspans++
-				owner = append(owner, p)
+				c.recs[j].nspans++
+				owner = append(owner, j)
 			case secSSOSession:
 				if c.ssoSessions == nil {
 					c.ssoSessions = map[string][]int{}
@@ -209,25 +233,25 @@ func (c *Config) build() {
 	// One backing array for every profile's spans.
 	spans := make([]span, nsec)
 	off := 0
-	for _, name := range c.order {
-		p := c.profiles[name]
-		p.spans = spans[off : off : off+p.nspans]
-		off += p.nspans
+	for j := range c.recs {
+		r := &c.recs[j]
+		r.spans = spans[off : off : off+r.nspans]
+		off += r.nspans
 	}
 	k := 0
 	for fi, f := range c.files {
 		for i := range f.sections {
 			s := &f.sections[i]
 			if s.kind == secProfile {
-				p := owner[k]
+				r := &c.recs[owner[k]]
 				k++
-				p.spans = append(p.spans, span{file: fi, line: s.line, lo: s.lo, hi: s.hi})
+				r.spans = append(r.spans, span{file: fi, line: s.line, lo: s.lo, hi: s.hi})
 			}
 		}
 	}
 
-	for _, name := range c.order {
-		c.resolve(c.profiles[name])
+	for j := range c.recs {
+		c.check(&c.recs[j])
 	}
 
 	c.problems = append(append(c.problems, c.syntax...), c.profileProblems()...)
@@ -281,12 +305,17 @@ const (
 	numKeys
 )
 
-// resolve fills the typed fields of p from its sections (later keys win:
-// the credentials file's over the config file's) and checks their values.
-func (c *Config) resolve(p *Profile) {
-	var at [numKeys]Pos
-	var raw [numKeys]string
-	for _, sp := range p.spans {
+// keyValues is a profile's typed keys, as the last section setting each
+// left them, and where that was.
+type keyValues struct {
+	raw [numKeys]string
+	at  [numKeys]Pos
+}
+
+// gather collects the typed keys of a profile from its sections; later keys
+// win, so the credentials file's win over the config file's.
+func (c *Config) gather(spans []span, kv *keyValues) {
+	for _, sp := range spans {
 		f := c.files[sp.file]
 		for i := sp.lo; i < sp.hi; i++ {
 			e := &f.entries[i]
@@ -347,35 +376,20 @@ func (c *Config) resolve(p *Profile) {
 			default:
 				continue
 			}
-			raw[k] = e.val
-			at[k] = Pos{File: f.path, Line: int(e.line)}
+			kv.raw[k] = e.val
+			kv.at[k] = Pos{File: f.path, Line: int(e.line)}
 		}
 	}
+}
 
-	p.Region = raw[kRegion]
-	p.SourceProfile = raw[kSourceProfile]
-	p.RoleARN = raw[kRoleARN]
-	p.MFASerial = raw[kMFASerial]
-	p.RoleSessionName = raw[kRoleSessionName]
-	p.ExternalID = raw[kExternalID]
-	p.SourceIdentity = raw[kSourceIdentity]
-	p.CredentialSource = raw[kCredentialSource]
-	p.CredentialProcess = raw[kCredentialProcess]
-	p.WebIdentityTokenFile = raw[kWebIdentity]
-	p.MFAProcess = raw[kMFAProcess]
-	p.SSOSession = raw[kSSOSession]
-	p.SSOStartURL = raw[kSSOStartURL]
-	p.SSORegion = raw[kSSORegion]
-	p.SSOAccountID = raw[kSSOAccountID]
-	p.SSORoleName = raw[kSSORoleName]
-	p.EndpointURL = raw[kEndpointURL]
-	p.IgnoreConfiguredEndpointURLs = strings.EqualFold(raw[kIgnoreEndpoints], "true")
-	p.AccessKeyID = raw[kAccessKeyID]
-	p.SecretAccessKey = raw[kSecretAccessKey]
-	p.SessionToken = raw[kSessionToken]
-
+// check validates the values of one profile, allocating nothing when they
+// are fine.
+func (c *Config) check(r *profRec) {
+	var kv keyValues
+	c.gather(r.spans, &kv)
+	raw, at := &kv.raw, &kv.at
 	bad := func(k int, msg string) {
-		c.addProblem(p.Name, &Error{Pos: at[k], Profile: p.Name, Msg: msg, Kind: ErrInvalid})
+		c.addProblem(r.name, &Error{Pos: at[k], Profile: r.name, Msg: msg, Kind: ErrInvalid})
 	}
 
 	if v := raw[kDuration]; v != "" {
@@ -383,37 +397,28 @@ func (c *Config) resolve(p *Profile) {
 			bad(kDuration, `duration_seconds `+q(v)+` is not a whole number of seconds`)
 		} else if n < minDurationSeconds || n > maxDurationSeconds {
 			bad(kDuration, "duration_seconds "+itoa(n)+" is out of range: want 900 to 43200 seconds (15 minutes to 12 hours)")
-		} else {
-			p.Duration = time.Duration(n) * time.Second
 		}
 	}
-	if v := raw[kSessionTags]; v != "" {
-		if tags, ok := parseTags(v); ok {
-			p.SessionTags = tags
-		} else {
-			bad(kSessionTags, `session_tags `+q(v)+` is not a list of Key=Value pairs separated by commas`)
-		}
+	if v := raw[kSessionTags]; v != "" && !validTags(v) {
+		bad(kSessionTags, `session_tags `+q(v)+` is not a list of Key=Value pairs separated by commas`)
 	}
-	if v := raw[kTransitiveTags]; v != "" {
-		p.TransitiveSessionTags = splitList(v)
-	}
-	if v := p.RoleSessionName; v != "" && !validRoleSessionName(v) {
+	if v := raw[kRoleSessionName]; v != "" && !validRoleSessionName(v) {
 		bad(kRoleSessionName, `role_session_name `+q(v)+` must be 2 to 64 characters of letters, digits and _+=,.@-`)
 	}
-	if v := p.SourceIdentity; v != "" && !validSourceIdentity(v) {
+	if v := raw[kSourceIdentity]; v != "" && !validSourceIdentity(v) {
 		bad(kSourceIdentity, `source_identity `+q(v)+` must be 2 to 64 characters of letters, digits and _+=,.@-`)
 	}
-	if v := p.ExternalID; v != "" && !validExternalID(v) {
+	if v := raw[kExternalID]; v != "" && !validExternalID(v) {
 		bad(kExternalID, `external_id `+q(v)+` must be 2 to 1224 characters of letters, digits and _+=,.@:/-`)
 	}
-	if v := p.MFASerial; v != "" && !validMFASerial(v) {
+	if v := raw[kMFASerial]; v != "" && !validMFASerial(v) {
 		bad(kMFASerial, `mfa_serial `+q(v)+` is neither an MFA device ARN (arn:aws:iam::123456789012:mfa/NAME) nor a hardware token serial number`)
 	}
-	if v := p.RoleARN; v != "" && !validRoleARN(v) {
+	if v := raw[kRoleARN]; v != "" && !validRoleARN(v) {
 		bad(kRoleARN, `role_arn `+q(v)+` is not a role ARN (arn:aws:iam::123456789012:role/NAME)`)
 	}
-	if v := p.CredentialSource; v != "" {
-		if p.SourceProfile != "" {
+	if v := raw[kCredentialSource]; v != "" {
+		if raw[kSourceProfile] != "" {
 			k := kSourceProfile
 			if at[kCredentialSource].Line > at[k].Line && at[kCredentialSource].File == at[k].File {
 				k = kCredentialSource
@@ -424,79 +429,127 @@ func (c *Config) resolve(p *Profile) {
 			bad(kCredentialSource, `credential_source `+q(v)+` is not one of Environment, Ec2InstanceMetadata, EcsContainer`)
 		}
 	}
-	if (p.AccessKeyID == "") != (p.SecretAccessKey == "") {
-		if p.AccessKeyID != "" {
+	if (raw[kAccessKeyID] == "") != (raw[kSecretAccessKey] == "") {
+		if raw[kAccessKeyID] != "" {
 			bad(kAccessKeyID, "aws_access_key_id is set without aws_secret_access_key")
 		} else {
 			bad(kSecretAccessKey, "aws_secret_access_key is set without aws_access_key_id")
 		}
 	}
-
-	if name := p.SSOSession; name != "" {
-		secs, ok := c.ssoSessions[name]
-		if !ok {
-			c.addProblem(p.Name, &Error{Pos: at[kSSOSession], Profile: p.Name, Kind: ErrNotFound,
+	if name := raw[kSSOSession]; name != "" {
+		if secs, ok := c.ssoSessions[name]; !ok {
+			c.addProblem(r.name, &Error{Pos: at[kSSOSession], Profile: r.name, Kind: ErrNotFound,
 				Msg:  `sso_session ` + q(name) + `: no [sso-session ` + name + `] section in ` + c.Files.ConfigPath,
 				Hint: "add an [sso-session " + name + "] section with sso_start_url and sso_region",
 			})
 		} else {
-			c.applySSOSession(p, secs, &at, &raw)
+			s := c.ssoSession(secs)
+			check := func(k int, key, session string, sessionAt Pos) {
+				if own := raw[k]; own != "" && session != "" && own != session {
+					c.addProblem(r.name, &Error{Pos: at[k], Profile: r.name, Kind: ErrInvalid,
+						Msg: key + ` ` + q(own) + ` differs from ` + key + ` ` + q(session) + ` of sso-session ` + q(name) + ` at ` + sessionAt.String(),
+					})
+				}
+			}
+			check(kSSOStartURL, "sso_start_url", s.startURL, s.startAt)
+			check(kSSORegion, "sso_region", s.region, s.regionAt)
 		}
 	}
-	if v := raw[kSSOScopes]; v != "" && p.SSORegistrationScopes == nil {
-		p.SSORegistrationScopes = splitList(v)
-	}
 	if name := raw[kServices]; name != "" {
-		secs, ok := c.services[name]
-		if !ok {
-			c.addProblem(p.Name, &Error{Pos: at[kServices], Profile: p.Name, Kind: ErrNotFound,
+		if _, ok := c.services[name]; !ok {
+			c.addProblem(r.name, &Error{Pos: at[kServices], Profile: r.name, Kind: ErrNotFound,
 				Msg: `services ` + q(name) + `: no [services ` + name + `] section in ` + c.Files.ConfigPath,
 			})
-		} else {
-			p.Services = c.servicesMap(secs)
 		}
 	}
 }
 
-// applySSOSession copies the sso-session's keys into p. A profile that also
-// sets sso_start_url or sso_region must agree with its session, as botocore
-// requires.
-func (c *Config) applySSOSession(p *Profile, secs []int, at *[numKeys]Pos, raw *[numKeys]string) {
+// materialize builds the Profile of r with every field filled.
+func (c *Config) materialize(r *profRec) *Profile {
+	var kv keyValues
+	c.gather(r.spans, &kv)
+	raw := &kv.raw
+	p := &Profile{
+		Name:                         r.name,
+		Region:                       raw[kRegion],
+		SourceProfile:                raw[kSourceProfile],
+		RoleARN:                      raw[kRoleARN],
+		MFASerial:                    raw[kMFASerial],
+		RoleSessionName:              raw[kRoleSessionName],
+		ExternalID:                   raw[kExternalID],
+		SourceIdentity:               raw[kSourceIdentity],
+		CredentialSource:             raw[kCredentialSource],
+		CredentialProcess:            raw[kCredentialProcess],
+		WebIdentityTokenFile:         raw[kWebIdentity],
+		MFAProcess:                   raw[kMFAProcess],
+		SSOSession:                   raw[kSSOSession],
+		SSOStartURL:                  raw[kSSOStartURL],
+		SSORegion:                    raw[kSSORegion],
+		SSOAccountID:                 raw[kSSOAccountID],
+		SSORoleName:                  raw[kSSORoleName],
+		EndpointURL:                  raw[kEndpointURL],
+		IgnoreConfiguredEndpointURLs: strings.EqualFold(raw[kIgnoreEndpoints], "true"),
+		AccessKeyID:                  raw[kAccessKeyID],
+		SecretAccessKey:              raw[kSecretAccessKey],
+		SessionToken:                 raw[kSessionToken],
+		spans:                        r.spans,
+	}
+	if n, ok := parseDurationSeconds(raw[kDuration]); ok && n >= minDurationSeconds && n <= maxDurationSeconds {
+		p.Duration = time.Duration(n) * time.Second
+	}
+	if v := raw[kSessionTags]; v != "" && validTags(v) {
+		p.SessionTags = parseTags(v)
+	}
+	if v := raw[kTransitiveTags]; v != "" {
+		p.TransitiveSessionTags = splitList(v)
+	}
+	if v := raw[kSSOScopes]; v != "" {
+		p.SSORegistrationScopes = splitList(v)
+	}
+	if secs, ok := c.ssoSessions[p.SSOSession]; ok && p.SSOSession != "" {
+		s := c.ssoSession(secs)
+		if s.startURL != "" {
+			p.SSOStartURL = s.startURL
+		}
+		if s.region != "" {
+			p.SSORegion = s.region
+		}
+		if s.scopes != "" {
+			p.SSORegistrationScopes = splitList(s.scopes)
+		}
+	}
+	if secs, ok := c.services[raw[kServices]]; ok && raw[kServices] != "" {
+		p.Services = c.servicesMap(secs)
+	}
+	c.fillRaw(p)
+	return p
+}
+
+// ssoSessionKeys is what a profile takes from its [sso-session NAME].
+type ssoSessionKeys struct {
+	startURL, region, scopes string
+	startAt, regionAt        Pos
+}
+
+// ssoSession reads the keys of an sso-session's sections (later wins).
+func (c *Config) ssoSession(secs []int) ssoSessionKeys {
 	f := c.files[0]
-	var startURL, region, scopes string
-	var startAt, regionAt Pos
+	var s ssoSessionKeys
 	for _, si := range secs {
-		s := &f.sections[si]
-		for i := s.lo; i < s.hi; i++ {
+		sec := &f.sections[si]
+		for i := sec.lo; i < sec.hi; i++ {
 			e := &f.entries[i]
 			switch e.key {
 			case "sso_start_url":
-				startURL, startAt = e.val, f.pos(int(e.line))
+				s.startURL, s.startAt = e.val, f.pos(int(e.line))
 			case "sso_region":
-				region, regionAt = e.val, f.pos(int(e.line))
+				s.region, s.regionAt = e.val, f.pos(int(e.line))
 			case "sso_registration_scopes":
-				scopes = e.val
+				s.scopes = e.val
 			}
 		}
 	}
-	check := func(k int, key, own, session string, sessionAt Pos) {
-		if own != "" && session != "" && own != session {
-			c.addProblem(p.Name, &Error{Pos: at[k], Profile: p.Name, Kind: ErrInvalid,
-				Msg: key + ` ` + q(own) + ` differs from ` + key + ` ` + q(session) + ` of sso-session ` + q(p.SSOSession) + ` at ` + sessionAt.String(),
-			})
-		}
-	}
-	check(kSSOStartURL, "sso_start_url", raw[kSSOStartURL], startURL, startAt)
-	check(kSSORegion, "sso_region", raw[kSSORegion], region, regionAt)
-	if startURL != "" {
-		p.SSOStartURL = startURL
-	}
-	if region != "" {
-		p.SSORegion = region
-	}
-	if scopes != "" {
-		p.SSORegistrationScopes = splitList(scopes)
-	}
+	return s
 }
 
 // servicesMap builds service id -> sub-keys from [services NAME] sections.
@@ -530,15 +583,8 @@ func (c *Config) addProblem(profile string, e *Error) {
 	c.byProfile[profile] = append(c.byProfile[profile], e)
 }
 
-// fill builds p's Raw, Pos and Nested on first use: most invocations look at
-// one or two profiles, and building maps for all of them would be most of
-// Load's cost.
-func (c *Config) fill(p *Profile) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if p.Pos != nil || len(p.spans) == 0 {
-		return
-	}
+// fillRaw builds p's Raw, Pos and Nested.
+func (c *Config) fillRaw(p *Profile) {
 	n := 0
 	for _, sp := range p.spans {
 		n += sp.hi - sp.lo

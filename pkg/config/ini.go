@@ -272,6 +272,9 @@ func indexSpace(s string) int {
 // stripInlineComment cuts a value at a "#" or ";" that follows a space or a
 // tab, as the AWS SDKs' shared-file format does for top-level values.
 func stripInlineComment(v string) string {
+	if strings.IndexByte(v, '#') < 0 && strings.IndexByte(v, ';') < 0 {
+		return v
+	}
 	for i := 1; i < len(v); i++ {
 		if (v[i] == '#' || v[i] == ';') && (v[i-1] == ' ' || v[i-1] == '\t') {
 			return v[:i]

@@ -66,8 +66,7 @@ type Profile struct {
 	// (s3 =\n  max_concurrent_requests = 10): key to its sub-keys.
 	Nested map[string]map[string]string
 
-	spans  []span // the sections this profile merges, config file first
-	nspans int
+	spans []span // the sections this profile merges, config file first
 }
 
 // span is one section of one file that contributes keys to a profile.

@@ -186,21 +186,34 @@ func splitList(s string) []string {
 	return out
 }
 
-// parseTags parses "K1=V1,K2=V2". ok is false when an item has no "=" or an
-// empty key.
-func parseTags(s string) (map[string]string, bool) {
+// validTags reports whether s is "K1=V1,K2=V2": every item has an "=" after
+// a non-empty key.
+func validTags(s string) bool {
+	for s != "" {
+		item := s
+		if i := strings.IndexByte(s, ','); i >= 0 {
+			item, s = s[:i], s[i+1:]
+		} else {
+			s = ""
+		}
+		if trimSpace(item) == "" {
+			continue
+		}
+		eq := strings.IndexByte(item, '=')
+		if eq < 0 || trimSpace(item[:eq]) == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// parseTags parses "K1=V1,K2=V2", which validTags accepted.
+func parseTags(s string) map[string]string {
 	items := splitList(s)
 	tags := make(map[string]string, len(items))
 	for _, it := range items {
-		eq := strings.IndexByte(it, '=')
-		if eq < 0 {
-			return nil, false
-		}
-		k := trimSpace(it[:eq])
-		if k == "" {
-			return nil, false
-		}
-		tags[k] = trimSpace(it[eq+1:])
+		k, v, _ := strings.Cut(it, "=")
+		tags[trimSpace(k)] = trimSpace(v)
 	}
-	return tags, true
+	return tags
 }
