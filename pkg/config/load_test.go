@@ -469,3 +469,40 @@ func TestValidValuesPass(t *testing.T) {
 		})
 	}
 }
+
+func TestLoadNeverWrites(t *testing.T) {
+	dir := t.TempDir()
+	f := Files{ConfigPath: filepath.Join(dir, ".aws", "config"), CredentialsPath: filepath.Join(dir, ".aws", "credentials")}
+	if _, err := Load(f); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".aws")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("Load created something: %v", err)
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	c := mustLoad(t, chainConfig, chainCredentials)
+	done := make(chan struct{})
+	for i := 0; i < 4; i++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for _, name := range c.Names() {
+				if _, err := c.Chain(name); err != nil {
+					t.Error(err)
+				}
+				if p, ok := c.Profile(name); !ok || p.Raw == nil {
+					t.Errorf("profile %q", name)
+				}
+			}
+		}()
+	}
+	for i := 0; i < 4; i++ {
+		<-done
+	}
+	a, _ := c.Profile("role")
+	b, _ := c.Profile("role")
+	if a != b {
+		t.Fatal("Profile must return the same *Profile each time")
+	}
+}
