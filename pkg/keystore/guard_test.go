@@ -52,10 +52,10 @@ func guardEnv(t *testing.T, path string, extra ...string) []string {
 	return append(env, extra...)
 }
 
-// runGuarded runs cmd with a 5 s bound (the fake dbus-launch sleeps 30 s).
+// runGuarded runs cmd with a 10 s bound (the fake dbus-launch sleeps 30 s).
 func runGuarded(t *testing.T, name string, env []string, args ...string) (stdout, stderr string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Env = env
@@ -64,7 +64,7 @@ func runGuarded(t *testing.T, name string, env []string, args ...string) (stdout
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
 	if ctx.Err() != nil {
-		t.Fatalf("%s did not finish within 5s (hung on D-Bus?)\n%s", name, errOut.String())
+		t.Fatalf("%s did not finish within 10s (hung on D-Bus?)\n%s", name, errOut.String())
 	}
 	if err != nil {
 		t.Fatalf("%s: %v\n%s", name, err, errOut.String())
@@ -131,7 +131,7 @@ func TestGuardControlWithoutGuard(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	path, marker := fakeDBusLaunch(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin)
 	cmd.Env = guardEnv(t, path)
@@ -139,7 +139,7 @@ func TestGuardControlWithoutGuard(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(4 * time.Second)
+	deadline := time.Now().Add(9 * time.Second)
 	for {
 		if _, err := os.Stat(marker); err == nil {
 			break

@@ -139,3 +139,23 @@ func tmpName(name string) (string, error) {
 func fileEscape(name string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(name, "%", "%25"), "/", "%2F")
 }
+
+// fileUnescape reverses fileEscape (the library decodes any %XX; fileEscape
+// produces only %25 and %2F).
+func fileUnescape(file string) string {
+	if !strings.Contains(file, "%") {
+		return file
+	}
+	var b strings.Builder
+	for i := 0; i < len(file); i++ {
+		if file[i] == '%' && i+2 < len(file) {
+			if v, err := strconv.ParseUint(file[i+1:i+3], 16, 8); err == nil {
+				b.WriteByte(byte(v))
+				i += 2
+				continue
+			}
+		}
+		b.WriteByte(file[i])
+	}
+	return b.String()
+}

@@ -147,16 +147,12 @@ func (s *store) FindSession(profile, cacheKey string, notAfter time.Time) (Sessi
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	names, err := s.names()
+	names, err := s.namesWithPrefix(sessionDir(profile, cacheKey))
 	if err != nil {
 		return Session{}, err
 	}
-	dir := sessionDir(profile, cacheKey)
 	var refs []SessionRef
 	for _, n := range names {
-		if !strings.HasPrefix(n, dir) {
-			continue
-		}
 		if ref, ok := parseSessionName(n); ok && ref.Expiration.After(notAfter) {
 			refs = append(refs, ref)
 		}
@@ -267,18 +263,47 @@ func (s *store) RemoveSession(ref SessionRef) error {
 }
 
 // names lists every item name of the backend (temporary ones included).
-func (s *store) names() ([]string, error) {
-	if s.backend == BackendFile {
-		// The library would create the folder; listing must not write.
-		if _, err := os.Stat(s.files.dir); errors.Is(err, fs.ErrNotExist) {
-			return nil, nil
+func (s *store) names() ([]string, error) { return s.namesWithPrefix("") }
+
+// namesWithPrefix lists the item names that start with prefix. On the file
+// backend it reads the folder itself, unsorted, and decodes only the
+// matching file names: this is the hot path's listing, and the library's
+// Keys sorts and decodes every entry. (It would also create a missing
+// folder; listing must not write.)
+func (s *store) namesWithPrefix(prefix string) ([]string, error) {
+	if s.backend != BackendFile {
+		all, err := s.kr.Keys()
+		if err != nil {
+			return nil, fmt.Errorf("%s keyring: listing items: %w", s.backend, err)
+		}
+		var out []string
+		for _, n := range all {
+			if strings.HasPrefix(n, prefix) {
+				out = append(out, n)
+			}
+		}
+		return out, nil
+	}
+	f, err := os.Open(s.files.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("file keyring: listing items: %w", err)
+	}
+	defer f.Close()
+	files, err := f.Readdirnames(-1)
+	if err != nil {
+		return nil, fmt.Errorf("file keyring: listing items: %w", err)
+	}
+	filePrefix := fileEscape(prefix)
+	var out []string
+	for _, fn := range files {
+		if strings.HasPrefix(fn, filePrefix) {
+			out = append(out, fileUnescape(fn))
 		}
 	}
-	names, err := s.kr.Keys()
-	if err != nil {
-		return nil, fmt.Errorf("%s keyring: listing items: %w", s.backend, err)
-	}
-	return names, nil
+	return out, nil
 }
 
 // badItem is what get returns for an item whose bytes cannot be decoded.
@@ -293,6 +318,23 @@ var errKeyUnwrap = errors.New("key unwrap failed")
 // get returns the data of one item: ErrNotFound, a *badItem, errKeyUnwrap or
 // another error.
 func (s *store) get(name string) ([]byte, error) {
+	if s.backend == BackendFile {
+		token, err := os.ReadFile(s.files.path(name))
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, ErrNotFound
+		}
+		if err != nil {
+			return nil, fmt.Errorf("file keyring: %w", err)
+		}
+		pass, err := s.pass.get("")
+		if err != nil {
+			return nil, err
+		}
+		data, err := decodeFileItem(token, pass)
+		if !errors.Is(err, errFallBack) {
+			return data, err
+		}
+	}
 	item, err := s.kr.Get(name)
 	if err == nil {
 		return item.Data, nil
@@ -341,7 +383,7 @@ func (s *store) itemError(err error, name, profile, what string) error {
 // otherItemDecrypts reports whether some item other than name decrypts with
 // the current passphrase (it tries a few).
 func (s *store) otherItemDecrypts(name string) bool {
-	names, err := s.kr.Keys()
+	names, err := s.names()
 	if err != nil {
 		return false
 	}
@@ -372,7 +414,7 @@ func (s *store) checkPassphrase() error {
 	if s.pass == nil || s.verified {
 		return nil
 	}
-	names, err := s.kr.Keys()
+	names, err := s.names()
 	if err != nil {
 		return err
 	}
@@ -500,7 +542,7 @@ func (s *store) remove(name string) error {
 // tidy deletes, best effort, the temporary items of killed writers (file and
 // pass backends) and the sessions drop selects.
 func (s *store) tidy(drop func(SessionRef) bool) {
-	names, err := s.kr.Keys()
+	names, err := s.names()
 	if err != nil {
 		return
 	}
