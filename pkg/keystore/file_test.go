@@ -581,3 +581,19 @@ func TestFileConcurrentWriters(t *testing.T) {
 		}
 	}
 }
+
+func TestOpenUnavailableBackend(t *testing.T) {
+	for _, b := range []string{BackendSecretService, BackendKeychain, BackendWinCred} {
+		if available(b) {
+			continue
+		}
+		_, err := Open(Config{Backend: b})
+		want := fmt.Sprintf("keyring backend %q is not available on this machine", b)
+		if err == nil || err.Error() != want || hint.Of(err) == "" {
+			t.Errorf("Open(%s) = %v (hint %q), want %q with a hint", b, err, hint.Of(err), want)
+		}
+	}
+	if _, err := Open(Config{Backend: BackendFile}); err == nil || hint.Of(err) != "set CREDO_FILE_DIR" {
+		t.Errorf("Open(file) without a folder = %v", err)
+	}
+}
