@@ -100,7 +100,7 @@ func (p *Profile) at(key string, c *Config) Pos {
 			pos = f.pos(sp.line)
 		}
 		for i := sp.lo; i < sp.hi; i++ {
-			if f.entries[i].key == key {
+			if f.key(&f.entries[i]) == key {
 				pos = f.pos(int(f.entries[i].line))
 			}
 		}

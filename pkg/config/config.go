@@ -320,7 +320,7 @@ func (c *Config) gather(spans []span, kv *keyValues) {
 		for i := sp.lo; i < sp.hi; i++ {
 			e := &f.entries[i]
 			var k int
-			switch e.key {
+			switch f.key(e) {
 			case "region":
 				k = kRegion
 			case "source_profile":
@@ -376,7 +376,7 @@ func (c *Config) gather(spans []span, kv *keyValues) {
 			default:
 				continue
 			}
-			kv.raw[k] = e.val
+			kv.raw[k] = f.val(e)
 			kv.at[k] = Pos{File: f.path, Line: int(e.line)}
 		}
 	}
@@ -539,13 +539,13 @@ func (c *Config) ssoSession(secs []int) ssoSessionKeys {
 		sec := &f.sections[si]
 		for i := sec.lo; i < sec.hi; i++ {
 			e := &f.entries[i]
-			switch e.key {
+			switch f.key(e) {
 			case "sso_start_url":
-				s.startURL, s.startAt = e.val, f.pos(int(e.line))
+				s.startURL, s.startAt = f.val(e), f.pos(int(e.line))
 			case "sso_region":
-				s.region, s.regionAt = e.val, f.pos(int(e.line))
+				s.region, s.regionAt = f.val(e), f.pos(int(e.line))
 			case "sso_registration_scopes":
-				s.scopes = e.val
+				s.scopes = f.val(e)
 			}
 		}
 	}
@@ -563,10 +563,11 @@ func (c *Config) servicesMap(secs []int) map[string]map[string]string {
 			if e.subHi == e.subLo {
 				continue
 			}
-			m := out[e.key]
+			key := f.key(e)
+			m := out[key]
 			if m == nil {
 				m = make(map[string]string, int(e.subHi-e.subLo))
-				out[e.key] = m
+				out[key] = m
 			}
 			for _, sub := range f.subs[e.subLo:e.subHi] {
 				m[sub.key] = sub.val
@@ -597,8 +598,9 @@ func (c *Config) fillRaw(p *Profile) {
 		f := c.files[sp.file]
 		for i := sp.lo; i < sp.hi; i++ {
 			e := &f.entries[i]
-			p.Raw[e.key] = e.val
-			p.Pos[e.key] = Pos{File: f.path, Line: int(e.line)}
+			key := f.key(e)
+			p.Raw[key] = f.val(e)
+			p.Pos[key] = Pos{File: f.path, Line: int(e.line)}
 			if e.subHi > e.subLo {
 				if p.Nested == nil {
 					p.Nested = map[string]map[string]string{}
@@ -607,9 +609,9 @@ func (c *Config) fillRaw(p *Profile) {
 				for _, sub := range f.subs[e.subLo:e.subHi] {
 					m[sub.key] = sub.val
 				}
-				p.Nested[e.key] = m
+				p.Nested[key] = m
 			} else if p.Nested != nil {
-				delete(p.Nested, e.key)
+				delete(p.Nested, key)
 			}
 		}
 	}

@@ -23,12 +23,19 @@ const (
 
 // iniEntry is one "key = value" line. A key with an empty value followed by
 // more-indented "sub = value" lines owns those lines as a nested block,
-// stored in iniFile.subs[subLo:subHi].
+// stored in iniFile.subs[subLo:subHi]. It holds no pointers (key and value
+// are offsets into the file), which keeps it small and out of the garbage
+// collector's way.
 type iniEntry struct {
-	key, val     string
+	k, v         strRef
 	line         int32
 	subLo, subHi int32
 }
+
+// strRef is a string of an iniFile: data[off:off+n], or extra[-off-1] for
+// the few strings that are not a slice of the file (a lower-cased key, a
+// value with continuation lines).
+type strRef struct{ off, n int32 }
 
 // iniSub is one line of a nested block.
 type iniSub struct {
@@ -47,11 +54,29 @@ type iniSection struct {
 // iniFile is the parsed form of one file.
 type iniFile struct {
 	path     string
-	creds    bool // the credentials file: headers are [NAME]
+	creds    bool   // the credentials file: headers are [NAME]
+	data     string // the file, without a byte order mark
+	extra    []string
 	sections []iniSection
 	entries  []iniEntry
 	subs     []iniSub
 	errs     []*Error
+}
+
+func (f *iniFile) str(r strRef) string {
+	if r.off < 0 {
+		return f.extra[-r.off-1]
+	}
+	return f.data[r.off : r.off+r.n]
+}
+
+func (f *iniFile) key(e *iniEntry) string { return f.str(e.k) }
+func (f *iniFile) val(e *iniEntry) string { return f.str(e.v) }
+
+// intern stores a string that is not a slice of the file.
+func (f *iniFile) intern(s string) strRef {
+	f.extra = append(f.extra, s)
+	return strRef{off: int32(-len(f.extra))}
 }
 
 func (f *iniFile) pos(line int) Pos { return Pos{File: f.path, Line: line} }
@@ -65,47 +90,64 @@ func (f *iniFile) syntaxErr(line int, msg, hint string) {
 // collected in errs and the lines they spoil are skipped.
 func parseINI(path, data string, creds bool) *iniFile {
 	f := &iniFile{path: path, creds: creds}
+	data = strings.TrimPrefix(data, "\ufeff")
+	if len(data) >= 1<<31-1 {
+		f.syntaxErr(1, "file is larger than 2 GiB", "")
+		return f
+	}
+	f.data = data
 	// Upper bounds (bar ":" delimiters) that save all slice growth.
 	f.sections = make([]iniSection, 0, strings.Count(data, "[")+1)
 	f.entries = make([]iniEntry, 0, strings.Count(data, "=")+1)
-	data = strings.TrimPrefix(data, "\ufeff")
 
 	cur := -1      // index of the current section; -1 none yet; -2 a broken header's
 	curKey := -1   // index of the entry continuation lines attach to
 	keyIndent := 0 // indentation of that entry's line
 	line := 0
-	for len(data) > 0 {
-		var raw string
-		if i := strings.IndexByte(data, '\n'); i >= 0 {
-			raw, data = data[:i], data[i+1:]
+	next := 0 // offset of the next line
+	for next < len(data) {
+		start := next
+		end := strings.IndexByte(data[start:], '\n')
+		if end < 0 {
+			end = len(data)
+			next = end
 		} else {
-			raw, data = data, ""
+			end += start
+			next = end + 1
 		}
 		line++
 
-		indent := 0
-		for indent < len(raw) && (raw[indent] == ' ' || raw[indent] == '\t') {
+		indent := start
+		for indent < end && (data[indent] == ' ' || data[indent] == '\t') {
 			indent++
 		}
-		text := trimRightSpace(raw[indent:])
-		if text == "" || text[0] == '#' || text[0] == ';' {
+		for end > indent && (data[end-1] == ' ' || data[end-1] == '\t' || data[end-1] == '\r') {
+			end--
+		}
+		if indent == end {
 			continue
 		}
+		c := data[indent]
+		if c == '#' || c == ';' {
+			continue
+		}
+		text := data[indent:end]
+		depth := indent - start
 
 		// A line indented deeper than the key above it continues that key:
 		// either a nested "sub = value" block (when the key's value is
 		// empty) or more lines of its value.
-		if indent > 0 && curKey >= 0 && indent > keyIndent {
+		if depth > 0 && curKey >= 0 && depth > keyIndent {
 			e := &f.entries[curKey]
-			if e.val == "" || e.subHi > e.subLo {
+			if e.v.n == 0 && e.v.off >= 0 || e.subHi > e.subLo {
 				eq := strings.IndexByte(text, '=')
 				if eq < 0 {
-					f.syntaxErr(line, `indented line under `+q(e.key)+` is not "key = value"`, "")
+					f.syntaxErr(line, `indented line under `+q(f.key(e))+` is not "key = value"`, "")
 					continue
 				}
 				k := lowerASCII(trimSpace(text[:eq]))
 				if k == "" {
-					f.syntaxErr(line, `indented line under `+q(e.key)+` has no key before "="`, "")
+					f.syntaxErr(line, `indented line under `+q(f.key(e))+` has no key before "="`, "")
 					continue
 				}
 				if e.subHi == e.subLo {
@@ -115,12 +157,12 @@ func parseINI(path, data string, creds bool) *iniFile {
 				f.subs = append(f.subs, iniSub{key: k, val: trimSpace(text[eq+1:]), line: int32(line)})
 				e.subHi++
 			} else {
-				e.val = e.val + "\n" + text
+				e.v = f.intern(f.val(e) + "\n" + text)
 			}
 			continue
 		}
 
-		if text[0] == '[' {
+		if c == '[' {
 			curKey = -1
 			f.closeSection(cur)
 			sec, ok := f.parseHeader(text, line)
@@ -143,7 +185,18 @@ func parseINI(path, data string, creds bool) *iniFile {
 			continue
 		}
 
-		d := indexDelim(text)
+		// Find the delimiter, noting upper-case letters in the key on the way.
+		d, upper := -1, false
+		for i := 0; i < len(text); i++ {
+			b := text[i]
+			if b == '=' || b == ':' {
+				d = i
+				break
+			}
+			if 'A' <= b && b <= 'Z' {
+				upper = true
+			}
+		}
 		if d < 0 {
 			// The line is not echoed: in the credentials file it may be a secret.
 			f.syntaxErr(line, `line is not a section header, a comment or "key = value"`, "")
@@ -156,13 +209,28 @@ func parseINI(path, data string, creds bool) *iniFile {
 			curKey = -1
 			continue
 		}
+		vs := indent + d + 1 // the value's offset in data
+		v := stripInlineComment(data[vs:end])
+		ve := vs + len(v)
+		for vs < ve && (data[vs] == ' ' || data[vs] == '\t') {
+			vs++
+		}
+		for ve > vs && (data[ve-1] == ' ' || data[ve-1] == '\t') {
+			ve--
+		}
+		var kr strRef
+		if upper {
+			kr = f.intern(strings.ToLower(k))
+		} else {
+			kr = strRef{off: int32(indent), n: int32(len(k))}
+		}
 		f.entries = append(f.entries, iniEntry{
-			key:  lowerASCII(k),
-			val:  trimSpace(stripInlineComment(text[d+1:])),
+			k:    kr,
+			v:    strRef{off: int32(vs), n: int32(ve - vs)},
 			line: int32(line),
 		})
 		curKey = len(f.entries) - 1
-		keyIndent = indent
+		keyIndent = depth
 	}
 	f.closeSection(cur)
 	return f
@@ -241,22 +309,12 @@ func (f *iniFile) parseHeader(text string, line int) (iniSection, bool) {
 			f.syntaxErr(line, `section header `+q(header)+` has an empty `+typ+` name`, "")
 			return iniSection{}, false
 		}
-	} else if strings.ContainsAny(name, " \t") {
+	} else if indexSpace(name) >= 0 {
 		f.syntaxErr(line, `section header `+q(header)+`: `+typ+` name `+q(name)+` contains a space`,
 			`quote a name with spaces: [`+typ+` `+q(name)+`]`)
 		return iniSection{}, false
 	}
 	return iniSection{kind: kind, name: name, line: line}, true
-}
-
-// indexDelim returns the index of the first "=" or ":", or -1.
-func indexDelim(s string) int {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '=' || s[i] == ':' {
-			return i
-		}
-	}
-	return -1
 }
 
 // indexSpace returns the index of the first space or tab, or -1.
@@ -272,11 +330,8 @@ func indexSpace(s string) int {
 // stripInlineComment cuts a value at a "#" or ";" that follows a space or a
 // tab, as the AWS SDKs' shared-file format does for top-level values.
 func stripInlineComment(v string) string {
-	if strings.IndexByte(v, '#') < 0 && strings.IndexByte(v, ';') < 0 {
-		return v
-	}
 	for i := 1; i < len(v); i++ {
-		if (v[i] == '#' || v[i] == ';') && (v[i-1] == ' ' || v[i-1] == '\t') {
+		if c := v[i]; (c == '#' || c == ';') && (v[i-1] == ' ' || v[i-1] == '\t') {
 			return v[:i]
 		}
 	}
