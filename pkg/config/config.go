@@ -274,7 +274,7 @@ func (c *Config) profileProblems() []*Error {
 	return out
 }
 
-// Keys with a typed field, indexes into resolve's position table.
+// Keys with a typed field: indexes into keyValues.
 const (
 	kRegion = iota
 	kSourceProfile
