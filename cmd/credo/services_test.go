@@ -5,10 +5,13 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,18 +26,14 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
-// needTool fails the script when a tool is missing under CI and skips it
-// elsewhere: CI must never pass by skipping.
+// needTool fails the script when a tool is missing: the scenarios that
+// use it are about real consumers, and a skip would hide that they did not run.
 func needTool(ts *testscript.TestScript, name string) string {
 	path, err := exec.LookPath(name)
-	if err == nil {
-		return path
+	if err != nil {
+		ts.Fatalf("%s is required by this scenario but is not on PATH (see .ci/run)", name)
 	}
-	if os.Getenv("CI") == "true" {
-		ts.Fatalf("%s is required under CI=true but is not on PATH", name)
-	}
-	ts.Skip(name + " is not installed")
-	return ""
+	return path
 }
 
 func freePort() (int, error) {
@@ -97,7 +96,7 @@ func cmdMoto(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	key, err := admin.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("alice")})
 	ts.Check(err)
-	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"]}]}`
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"]}]}`
 	for _, role := range []string{"role1", "role2", "role3"} {
 		_, err = admin.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(role), AssumeRolePolicyDocument: aws.String(trust), MaxSessionDuration: aws.Int32(43200)})
 		ts.Check(err)
@@ -132,7 +131,26 @@ func cmdMotoCalls(ts *testscript.TestScript, neg bool, args []string) {
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		ts.Fatalf("%v", err)
 	}
-	n := strings.Count(string(data), "Action="+args[0]+"&") + strings.Count(string(data), `"Action": "`+args[0]+`"`)
+	n := 0
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		var rec struct {
+			Body    string `json:"body"`
+			Encoded bool   `json:"body_encoded"`
+		}
+		ts.Check(json.Unmarshal([]byte(line), &rec))
+		body := rec.Body
+		if rec.Encoded {
+			b, err := base64.StdEncoding.DecodeString(body)
+			ts.Check(err)
+			body = string(b)
+		}
+		if form, err := url.ParseQuery(body); err == nil && form.Get("Action") == args[0] {
+			n++
+		}
+	}
 	want, err := strconv.Atoi(args[1])
 	ts.Check(err)
 	if (n == want) == neg {

@@ -50,7 +50,7 @@ func (f *Factory) completeProfiles(cmd *cobra.Command, args []string, _ string) 
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
 	seen := map[string]bool{}
-	if cfg, err := f.Config(); err == nil {
+	if cfg, _ := f.Config(); cfg != nil {
 		for _, n := range cfg.Names() {
 			seen[n] = true
 		}

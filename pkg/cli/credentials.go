@@ -27,8 +27,11 @@ type credRequest struct {
 // retrieve resolves the profile's chain and returns its credentials and the
 // region to hand out with them.
 func (f *Factory) retrieve(ctx context.Context, req credRequest) (aws.Credentials, string, error) {
+	// Load reports problems anywhere in the files; Chain reports those of
+	// this profile's chain only, so a mistake in an unrelated profile does
+	// not stop this one.
 	cfg, err := f.Config()
-	if err != nil {
+	if cfg == nil {
 		return aws.Credentials{}, "", err
 	}
 	chain, err := cfg.Chain(req.Profile)

@@ -39,12 +39,10 @@ func printError(w io.Writer, err error) int {
 	if errors.As(err, &es) {
 		return es.code
 	}
-	msg := strings.TrimSpace(err.Error())
-	// One line: a message that wraps a multi-line error keeps its first line.
-	if i := strings.IndexByte(msg, '\n'); i >= 0 {
-		msg = msg[:i]
+	// Several configuration problems come as one line each.
+	for _, line := range strings.Split(strings.TrimSpace(err.Error()), "\n") {
+		fmt.Fprintf(w, "credo: %s\n", line)
 	}
-	fmt.Fprintf(w, "credo: %s\n", msg)
 	if h := hint.Of(err); h != "" {
 		fmt.Fprintf(w, "credo: hint: %s\n", h)
 	}
@@ -53,4 +51,11 @@ func printError(w io.Writer, err error) int {
 		return exitUsage
 	}
 	return exitError
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
 }

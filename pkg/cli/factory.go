@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"sync"
 
 	"github.com/credo-cli/credo/pkg/config"
@@ -52,7 +51,7 @@ func (f *Factory) Store() (keystore.Store, error) {
 		s := f.settings
 		dir := s.FileDir
 		if dir == "" {
-			dir = f.defaultFileDir()
+			dir = keystore.DefaultFileDir(f.env.Getenv)
 		}
 		f.store, f.storeErr = keystore.Open(keystore.Config{
 			Backend:                 s.Backend,
@@ -64,21 +63,15 @@ func (f *Factory) Store() (keystore.Store, error) {
 			SecretServiceCollection: s.SSColl,
 			KeychainName:            s.Keychain,
 			ServiceName:             "credo",
+			Getenv:                  f.env.Getenv,
+			Now:                     f.env.Now,
+			Logger:                  f.log,
 		})
 		if f.storeErr == nil {
 			f.log.Debug("keyring opened", "backend", f.store.Backend())
 		}
 	})
 	return f.store, f.storeErr
-}
-
-// defaultFileDir is where the file backend keeps items when CREDO_FILE_DIR
-// is unset: $XDG_DATA_HOME/credo/keyring, else ~/.local/share/credo/keyring.
-func (f *Factory) defaultFileDir() string {
-	if x := f.env.Getenv("XDG_DATA_HOME"); x != "" {
-		return filepath.Join(x, "credo", "keyring")
-	}
-	return filepath.Join(f.home(), ".local", "share", "credo", "keyring")
 }
 
 // filePassphrase returns CREDO_FILE_PASSPHRASE, else asks on the terminal.

@@ -63,8 +63,12 @@ type listEntry struct {
 
 func listRun(opts *ListOptions) error {
 	cfg, err := opts.Config()
-	if err != nil {
+	if cfg == nil {
 		return err
+	}
+	if err != nil {
+		// Still list what could be read: list is how people look around.
+		fmt.Fprintf(opts.IO.ErrOut, "credo: warning: %s\n", firstLine(err.Error()))
 	}
 	store, err := opts.Store()
 	if err != nil {
