@@ -250,7 +250,10 @@ func (s *Server) Revoke(accessKeyID string) {
 	defer s.mu.Unlock()
 	if k, ok := s.keys[accessKeyID]; ok {
 		k.revoked = true
+		return
 	}
+	// An unknown key that AcceptUnknownKeys would let in is refused too.
+	s.keys[accessKeyID] = &key{arn: "arn:aws:iam::" + Account + ":user/unknown", kind: kindLongTerm, revoked: true}
 }
 
 // Expire makes issued credentials answer ExpiredToken from now on.
