@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+// nasty values a shell could misread: quotes, dollars, backslashes,
+// newlines, globs and command substitutions.
+var nastyValues = []string{
+	`plain`,
+	`it's`,
+	`"double" and 'single'`,
+	`$HOME and ${PATH} and $(touch /tmp/credo-pwned) and ` + "`id`",
+	"line one\nline two\n",
+	`back\slash\\ and \' and \n`,
+	`* ? [a-z] ~ ; | & < > # !`,
+	"tab\there",
+	"unicode ‘quotes’ ’and‚ ‛more",
+}
+
+// readBack runs a real shell on script and returns what it printed.
+func readBack(t *testing.T, shell string, args ...string) func(script string) string {
+	t.Helper()
+	path, err := exec.LookPath(shell)
+	if err != nil {
+		if os.Getenv("CI") == "true" && shell != "pwsh" {
+			t.Fatalf("%s is required under CI=true", shell)
+		}
+		t.Skipf("%s not installed", shell)
+	}
+	return func(script string) string {
+		cmd := exec.Command(path, append(args, script)...)
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("%s: %v: %s", shell, err, errb.String())
+		}
+		return out.String()
+	}
+}
+
+func TestExportQuotingAgainstRealShells(t *testing.T) {
+	for _, tc := range []struct {
+		format, shell string
+		args          []string
+		// print prints $AWS_SECRET_ACCESS_KEY exactly, with no newline added.
+		print string
+	}{
+		{"sh", "bash", []string{"-c"}, `printf '%s' "$AWS_SECRET_ACCESS_KEY"`},
+		{"sh", "sh", []string{"-c"}, `printf '%s' "$AWS_SECRET_ACCESS_KEY"`},
+		{"fish", "fish", []string{"--no-config", "-c"}, `printf '%s' "$AWS_SECRET_ACCESS_KEY"`},
+		{"powershell", "pwsh", []string{"-NoProfile", "-Command"}, `[Console]::Out.Write($Env:AWS_SECRET_ACCESS_KEY)`},
+	} {
+		t.Run(tc.format+"/"+tc.shell, func(t *testing.T) {
+			run := readBack(t, tc.shell, tc.args...)
+			for _, v := range nastyValues {
+				if tc.shell == "pwsh" && strings.Contains(v, "\n") {
+					continue // PowerShell normalises nothing, but its console writer may
+				}
+				var b bytes.Buffer
+				c := aws.Credentials{AccessKeyID: "ASIAEXAMPLE", SecretAccessKey: v, SessionToken: "tok'en", CanExpire: true, Expires: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+				if err := writeCredentials(&b, tc.format, "p", c, "eu-west-1"); err != nil {
+					t.Fatal(err)
+				}
+				got := run(b.String() + "\n" + tc.print)
+				if got != v {
+					t.Errorf("value %q came back as %q", v, got)
+				}
+			}
+			if _, err := os.Stat("/tmp/credo-pwned"); err == nil {
+				t.Fatal("a value was executed by the shell")
+			}
+		})
+	}
+}
+
+func TestExportJSONIsTheCredentialProcessFormat(t *testing.T) {
+	exp := time.Date(2026, 11, 27, 15, 4, 5, 0, time.FixedZone("CET", 3600))
+	var b bytes.Buffer
+	c := aws.Credentials{AccessKeyID: "ASIAX", SecretAccessKey: `s"e\cret`, SessionToken: "t", CanExpire: true, Expires: exp}
+	if err := writeCredentials(&b, "json", "p", c, "eu-west-1"); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"Version":1,"AccessKeyId":"ASIAX","SecretAccessKey":"s\"e\\cret","SessionToken":"t","Expiration":"2026-11-27T14:04:05Z"}` + "\n"
+	if b.String() != want {
+		t.Fatalf("got  %s\nwant %s", b.String(), want)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b.Bytes(), &m); err != nil {
+		t.Fatal(err)
+	}
+
+	b.Reset()
+	long := aws.Credentials{AccessKeyID: "AKIAX", SecretAccessKey: "s"}
+	if err := writeCredentials(&b, "json", "p", long, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.String(); got != `{"Version":1,"AccessKeyId":"AKIAX","SecretAccessKey":"s"}`+"\n" {
+		t.Fatalf("long-term keys: %s", got)
+	}
+}
+
+func TestChildEnvRemovesWhatTheContractSays(t *testing.T) {
+	in := []string{"PATH=/bin", "AWS_PROFILE=x", "AWS_DEFAULT_PROFILE=x", "AWS_SECURITY_TOKEN=x",
+		"CREDO_FILE_PASSPHRASE=secret", "CREDO_BACKEND=file", "AWS_ACCESS_KEY_ID=old", "CREDO_PROFILE=outer", "KEEP=1"}
+	got := strings.Join(childEnv(in, "dev"), "\n")
+	for _, gone := range []string{"AWS_PROFILE=", "AWS_DEFAULT_PROFILE=", "AWS_SECURITY_TOKEN=", "CREDO_FILE_PASSPHRASE=", "AWS_ACCESS_KEY_ID=old", "CREDO_PROFILE=outer"} {
+		if strings.Contains(got, gone) {
+			t.Errorf("child environment still has %s", gone)
+		}
+	}
+	for _, kept := range []string{"PATH=/bin", "CREDO_BACKEND=file", "KEEP=1", "CREDO_PROFILE=dev"} {
+		if !strings.Contains(got, kept) {
+			t.Errorf("child environment lost %s", kept)
+		}
+	}
+}
