@@ -8,12 +8,12 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime"
-	"strings"
 	"syscall"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
+	"github.com/credo-cli/credo/pkg/handout"
 	"github.com/credo-cli/credo/pkg/hint"
 	"github.com/credo-cli/credo/pkg/iostreams"
 	"github.com/credo-cli/credo/pkg/server"
@@ -89,18 +89,6 @@ instance metadata (IMDSv2) endpoint.`,
 	return cmd
 }
 
-// removedVars never reach the child: they would point the SDKs at another
-// profile, carry stale credentials, or leak credo's own secrets.
-var removedVars = []string{
-	"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN",
-	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION",
-	"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-	"AWS_EC2_METADATA_SERVICE_ENDPOINT",
-}
-
-// secretSettings are the CREDO_* variables that hold secrets.
-var secretSettings = []string{"CREDO_FILE_PASSPHRASE"}
-
 func execRun(ctx context.Context, opts *ExecOptions) error {
 	if p := opts.Getenv("CREDO_PROFILE"); p != "" && !opts.ForceNested {
 		return hint.New(fmt.Sprintf("already inside credo exec for profile %q", p),
@@ -123,13 +111,10 @@ func execRun(ctx context.Context, opts *ExecOptions) error {
 	if err != nil {
 		return err
 	}
-	env := childEnv(opts.Environ(), opts.Request.Profile)
-	if region != "" {
-		env = append(env, "AWS_REGION="+region, "AWS_DEFAULT_REGION="+region)
-	}
+	env := handout.ChildEnv(opts.Environ(), opts.Request.Profile, region)
 
 	if !opts.Server && !opts.EC2Server {
-		for _, kv := range credentialVars(c, "") {
+		for _, kv := range handout.Vars(toHandout(c), "") {
 			env = append(env, kv[0]+"="+kv[1])
 		}
 		if opts.Replace != nil {
@@ -160,20 +145,6 @@ func execRun(ctx context.Context, opts *ExecOptions) error {
 		env = append(env, "AWS_EC2_METADATA_SERVICE_ENDPOINT="+srv.Endpoint())
 	}
 	return runChild(ctx, path, argv, env, opts.IO)
-}
-
-// childEnv is environ without the removed and secret variables, plus
-// CREDO_PROFILE.
-func childEnv(environ []string, profile string) []string {
-	out := make([]string, 0, len(environ)+8)
-	for _, kv := range environ {
-		name, _, _ := strings.Cut(kv, "=")
-		if contains(removedVars, name) || contains(secretSettings, name) || name == "CREDO_PROFILE" {
-			continue
-		}
-		out = append(out, kv)
-	}
-	return append(out, "CREDO_PROFILE="+profile)
 }
 
 // runChild runs the command, passes on the signals credo receives, and

@@ -2,15 +2,12 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
+	"github.com/credo-cli/credo/pkg/handout"
 	"github.com/credo-cli/credo/pkg/iostreams"
 )
 
@@ -22,7 +19,7 @@ type ExportOptions struct {
 	Format   string
 }
 
-var exportFormats = []string{"env", "sh", "fish", "powershell", "json", "ini"}
+var exportFormats = handout.Formats
 
 // NewCmdExport builds `credo export`.
 func NewCmdExport(f *Factory, runF func(*ExportOptions) error) *cobra.Command {
@@ -81,100 +78,10 @@ func exportRun(ctx context.Context, opts *ExportOptions) error {
 	if err != nil {
 		return err
 	}
-	return writeCredentials(opts.IO.Out, opts.Format, opts.Request.Profile, c, region)
+	return handout.Write(opts.IO.Out, opts.Format, opts.Request.Profile, toHandout(c), region)
 }
 
-// credentialVars lists the variables a consumer needs, in a stable order.
-func credentialVars(c aws.Credentials, region string) [][2]string {
-	vars := [][2]string{
-		{"AWS_ACCESS_KEY_ID", c.AccessKeyID},
-		{"AWS_SECRET_ACCESS_KEY", c.SecretAccessKey},
-	}
-	if c.SessionToken != "" {
-		vars = append(vars, [2]string{"AWS_SESSION_TOKEN", c.SessionToken})
-	}
-	if c.CanExpire {
-		vars = append(vars, [2]string{"AWS_CREDENTIAL_EXPIRATION", c.Expires.UTC().Format(time.RFC3339)})
-	}
-	if region != "" {
-		vars = append(vars, [2]string{"AWS_REGION", region}, [2]string{"AWS_DEFAULT_REGION", region})
-	}
-	return vars
-}
-
-// processCredentials is the credential_process output of the AWS SDKs.
-type processCredentials struct {
-	Version         int    `json:"Version"`
-	AccessKeyID     string `json:"AccessKeyId"`
-	SecretAccessKey string `json:"SecretAccessKey"`
-	SessionToken    string `json:"SessionToken,omitempty"`
-	Expiration      string `json:"Expiration,omitempty"`
-}
-
-func writeCredentials(w io.Writer, format, profile string, c aws.Credentials, region string) error {
-	var b strings.Builder
-	switch format {
-	case "json":
-		pc := processCredentials{Version: 1, AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}
-		if c.CanExpire {
-			pc.Expiration = c.Expires.UTC().Format(time.RFC3339)
-		}
-		out, err := json.Marshal(pc)
-		if err != nil {
-			return err
-		}
-		b.Write(out)
-		b.WriteByte('\n')
-	case "ini":
-		fmt.Fprintf(&b, "[%s]\n", profile)
-		fmt.Fprintf(&b, "aws_access_key_id = %s\n", c.AccessKeyID)
-		fmt.Fprintf(&b, "aws_secret_access_key = %s\n", c.SecretAccessKey)
-		if c.SessionToken != "" {
-			fmt.Fprintf(&b, "aws_session_token = %s\n", c.SessionToken)
-		}
-		if region != "" {
-			fmt.Fprintf(&b, "region = %s\n", region)
-		}
-	default:
-		for _, kv := range credentialVars(c, region) {
-			b.WriteString(shellLine(format, kv[0], kv[1]))
-			b.WriteByte('\n')
-		}
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-// shellLine formats one assignment so that the shell reads back exactly value,
-// whatever it contains.
-func shellLine(format, key, value string) string {
-	switch format {
-	case "sh":
-		return "export " + key + "=" + shQuote(value)
-	case "fish":
-		return "set -gx " + key + " " + fishQuote(value) + ";"
-	case "powershell":
-		return "$Env:" + key + " = " + psQuote(value)
-	default: // env
-		return key + "=" + value
-	}
-}
-
-// shQuote quotes for POSIX shells: inside single quotes nothing is special
-// but the single quote itself, which is closed, escaped and reopened.
-func shQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-// fishQuote quotes for fish, where a single-quoted string honours only \\ and \'.
-func fishQuote(s string) string {
-	s = strings.ReplaceAll(s, `\`, `\\`)
-	return "'" + strings.ReplaceAll(s, "'", `\'`) + "'"
-}
-
-// psQuote quotes for PowerShell, where a single-quoted string doubles its
-// single quotes (including the typographic ones PowerShell also accepts).
-func psQuote(s string) string {
-	r := strings.NewReplacer("'", "''", "\u2018", "\u2018\u2018", "\u2019", "\u2019\u2019", "\u201a", "\u201a\u201a", "\u201b", "\u201b\u201b")
-	return "'" + r.Replace(s) + "'"
+// toHandout converts SDK credentials to what package handout formats.
+func toHandout(c aws.Credentials) handout.Credentials {
+	return handout.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, CanExpire: c.CanExpire, Expires: c.Expires}
 }

@@ -1,4 +1,4 @@
-package cli
+package handout
 
 import (
 	"bytes"
@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 // nasty values a shell could misread: quotes, dollars, backslashes,
@@ -67,8 +65,8 @@ func TestExportQuotingAgainstRealShells(t *testing.T) {
 					continue // PowerShell normalises nothing, but its console writer may
 				}
 				var b bytes.Buffer
-				c := aws.Credentials{AccessKeyID: "ASIAEXAMPLE", SecretAccessKey: v, SessionToken: "tok'en", CanExpire: true, Expires: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-				if err := writeCredentials(&b, tc.format, "p", c, "eu-west-1"); err != nil {
+				c := Credentials{AccessKeyID: "ASIAEXAMPLE", SecretAccessKey: v, SessionToken: "tok'en", CanExpire: true, Expires: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+				if err := Write(&b, tc.format, "p", c, "eu-west-1"); err != nil {
 					t.Fatal(err)
 				}
 				got := run(b.String() + "\n" + tc.print)
@@ -86,8 +84,8 @@ func TestExportQuotingAgainstRealShells(t *testing.T) {
 func TestExportJSONIsTheCredentialProcessFormat(t *testing.T) {
 	exp := time.Date(2026, 11, 27, 15, 4, 5, 0, time.FixedZone("CET", 3600))
 	var b bytes.Buffer
-	c := aws.Credentials{AccessKeyID: "ASIAX", SecretAccessKey: `s"e\cret`, SessionToken: "t", CanExpire: true, Expires: exp}
-	if err := writeCredentials(&b, "json", "p", c, "eu-west-1"); err != nil {
+	c := Credentials{AccessKeyID: "ASIAX", SecretAccessKey: `s"e\cret`, SessionToken: "t", CanExpire: true, Expires: exp}
+	if err := Write(&b, "json", "p", c, "eu-west-1"); err != nil {
 		t.Fatal(err)
 	}
 	want := `{"Version":1,"AccessKeyId":"ASIAX","SecretAccessKey":"s\"e\\cret","SessionToken":"t","Expiration":"2026-11-27T14:04:05Z"}` + "\n"
@@ -100,8 +98,8 @@ func TestExportJSONIsTheCredentialProcessFormat(t *testing.T) {
 	}
 
 	b.Reset()
-	long := aws.Credentials{AccessKeyID: "AKIAX", SecretAccessKey: "s"}
-	if err := writeCredentials(&b, "json", "p", long, ""); err != nil {
+	long := Credentials{AccessKeyID: "AKIAX", SecretAccessKey: "s"}
+	if err := Write(&b, "json", "p", long, ""); err != nil {
 		t.Fatal(err)
 	}
 	if got := b.String(); got != `{"Version":1,"AccessKeyId":"AKIAX","SecretAccessKey":"s"}`+"\n" {
@@ -112,7 +110,7 @@ func TestExportJSONIsTheCredentialProcessFormat(t *testing.T) {
 func TestChildEnvRemovesWhatTheContractSays(t *testing.T) {
 	in := []string{"PATH=/bin", "AWS_PROFILE=x", "AWS_DEFAULT_PROFILE=x", "AWS_SECURITY_TOKEN=x",
 		"CREDO_FILE_PASSPHRASE=secret", "CREDO_BACKEND=file", "AWS_ACCESS_KEY_ID=old", "CREDO_PROFILE=outer", "KEEP=1"}
-	got := strings.Join(childEnv(in, "dev"), "\n")
+	got := strings.Join(ChildEnv(in, "dev", ""), "\n")
 	for _, gone := range []string{"AWS_PROFILE=", "AWS_DEFAULT_PROFILE=", "AWS_SECURITY_TOKEN=", "CREDO_FILE_PASSPHRASE=", "AWS_ACCESS_KEY_ID=old", "CREDO_PROFILE=outer"} {
 		if strings.Contains(got, gone) {
 			t.Errorf("child environment still has %s", gone)
