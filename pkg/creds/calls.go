@@ -20,15 +20,15 @@ import (
 
 // fetch makes the STS call of step n with the source credentials src.
 func (x *run) fetch(ctx context.Context, n *node, src aws.Credentials) (aws.Credentials, error) {
-	switch n.kind {
+	switch n.Kind {
 	case nodeSession:
-		in := &sts.GetSessionTokenInput{DurationSeconds: seconds(n.duration)}
-		if n.serial != "" {
+		in := &sts.GetSessionTokenInput{DurationSeconds: seconds(n.Duration)}
+		if n.Serial != "" {
 			code, err := x.code(ctx, n)
 			if err != nil {
 				return aws.Credentials{}, err
 			}
-			in.SerialNumber = aws.String(n.serial)
+			in.SerialNumber = aws.String(n.Serial)
 			in.TokenCode = aws.String(code)
 		}
 		out, err := x.client(&src).GetSessionToken(ctx, in)
@@ -42,12 +42,12 @@ func (x *run) fetch(ctx context.Context, n *node, src aws.Credentials) (aws.Cred
 		if err != nil {
 			return aws.Credentials{}, err
 		}
-		if n.serial != "" {
+		if n.Serial != "" {
 			code, err := x.code(ctx, n)
 			if err != nil {
 				return aws.Credentials{}, err
 			}
-			in.SerialNumber = aws.String(n.serial)
+			in.SerialNumber = aws.String(n.Serial)
 			in.TokenCode = aws.String(code)
 		}
 		out, err := x.client(&src).AssumeRole(ctx, in)
@@ -57,7 +57,7 @@ func (x *run) fetch(ctx context.Context, n *node, src aws.Credentials) (aws.Cred
 		return fromSTS(out.Credentials)
 
 	case nodeWebIdentity:
-		p := n.profile
+		p := n.Profile
 		tok, err := os.ReadFile(p.WebIdentityTokenFile)
 		if err != nil {
 			return aws.Credentials{}, &sourceError{fmt.Errorf("web_identity_token_file: %w", err)}
@@ -70,7 +70,7 @@ func (x *run) fetch(ctx context.Context, n *node, src aws.Credentials) (aws.Cred
 			RoleArn:          aws.String(p.RoleARN),
 			RoleSessionName:  aws.String(x.sessionName(p)),
 			WebIdentityToken: aws.String(token),
-			DurationSeconds:  seconds(n.duration),
+			DurationSeconds:  seconds(n.Duration),
 		}
 		out, err := x.client(nil).AssumeRoleWithWebIdentity(ctx, in)
 		if err != nil {
@@ -78,7 +78,7 @@ func (x *run) fetch(ctx context.Context, n *node, src aws.Credentials) (aws.Cred
 		}
 		return fromSTS(out.Credentials)
 	}
-	return aws.Credentials{}, fmt.Errorf("internal error: step kind %d makes no STS call", n.kind)
+	return aws.Credentials{}, fmt.Errorf("internal error: step kind %d makes no STS call", n.Kind)
 }
 
 // client builds the STS client for one call, signed with src (nil: unsigned).
@@ -91,11 +91,11 @@ func (x *run) client(src *aws.Credentials) STSAPI {
 }
 
 func (x *run) assumeRoleInput(n *node) (*sts.AssumeRoleInput, error) {
-	p := n.profile
+	p := n.Profile
 	in := &sts.AssumeRoleInput{
 		RoleArn:         aws.String(p.RoleARN),
 		RoleSessionName: aws.String(x.sessionName(p)),
-		DurationSeconds: seconds(n.duration),
+		DurationSeconds: seconds(n.Duration),
 	}
 	if p.ExternalID != "" {
 		in.ExternalId = aws.String(p.ExternalID)

@@ -56,51 +56,51 @@ func (x *run) explain(n *node, err error) error {
 	var se *sourceError
 	switch {
 	case errors.As(err, &ue):
-		return hint.Wrap(n.errorf("%w", err),
+		return hint.Wrap(n.Errorf("%w", err),
 			"check the network connection, HTTPS_PROXY and the STS endpoint settings (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, endpoint_url)")
 	case errors.As(err, &se):
-		return n.errorf("%w", se.err)
+		return n.Errorf("%w", se.err)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return n.errorf("%w", err)
+		return n.Errorf("%w", err)
 	}
 	code, msg, ok := apiError(err)
 	if !ok {
 		// Errors of our own (MFA code sources, hinted) are already phrased.
-		if hint.Of(err) != "" || strings.HasPrefix(err.Error(), n.subject()) {
+		if hint.Of(err) != "" || strings.HasPrefix(err.Error(), n.Subject()) {
 			return err
 		}
-		return n.errorf("%s: %w", n.action(), err)
+		return n.Errorf("%s: %w", action(n), err)
 	}
-	src := n.source
+	src := n.Source
 	switch {
 	case code == "AccessDenied" && strings.Contains(msg, "MultiFactorAuthentication failed"):
-		return hint.Wrap(n.errorf("MFA code rejected for %s", n.serial),
+		return hint.Wrap(n.Errorf("MFA code rejected for %s", n.Serial),
 			"wait for the next code and try again; check that mfa_serial names your MFA device")
 
 	case code == "ValidationError" && strings.Contains(msg, "role chaining"):
-		return hint.Wrap(n.errorf("role %s: role chaining limits the session to 1h", n.profile.RoleARN),
+		return hint.Wrap(n.Errorf("role %s: role chaining limits the session to 1h", n.Profile.RoleARN),
 			"ask for --duration 1h or less")
 
 	case code == "InvalidClientTokenId":
 		switch {
-		case src != nil && src.kind == nodeSource && src.src == srcStored:
-			name := src.profile.Name
-			return hint.Wrap(src.errorf("STS does not accept the stored access key: it was deleted or deactivated (InvalidClientTokenId)"),
+		case src != nil && src.Kind == nodeSource && src.Src == srcStored:
+			name := src.Profile.Name
+			return hint.Wrap(src.Errorf("STS does not accept the stored access key: it was deleted or deactivated (InvalidClientTokenId)"),
 				fmt.Sprintf("run \"credo add %s\" to store a working key, or \"credo rotate %s\"", name, name))
-		case src != nil && src.kind == nodeSource && src.src == srcStatic:
-			return hint.Wrap(src.errorf("STS does not accept the access key %s from the AWS files (InvalidClientTokenId)", src.profile.AccessKeyID),
+		case src != nil && src.Kind == nodeSource && src.Src == srcStatic:
+			return hint.Wrap(src.Errorf("STS does not accept the access key %s from the AWS files (InvalidClientTokenId)", src.Profile.AccessKeyID),
 				"update the keys of the profile in the credentials file")
-		case src != nil && src.kind == nodeSource && src.src == srcEnvironment:
-			return hint.Wrap(src.errorf("STS does not accept AWS_ACCESS_KEY_ID from the environment (InvalidClientTokenId)"),
+		case src != nil && src.Kind == nodeSource && src.Src == srcEnvironment:
+			return hint.Wrap(src.Errorf("STS does not accept AWS_ACCESS_KEY_ID from the environment (InvalidClientTokenId)"),
 				"set working keys in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
 		case src != nil:
-			return hint.Wrap(src.errorf("STS does not accept the temporary credentials (InvalidClientTokenId)"),
-				fmt.Sprintf("run \"credo clear %s\" and try again", src.profile.Name))
+			return hint.Wrap(src.Errorf("STS does not accept the temporary credentials (InvalidClientTokenId)"),
+				fmt.Sprintf("run \"credo clear %s\" and try again", src.Profile.Name))
 		}
-		return n.errorf("%s: InvalidClientTokenId: %s", n.action(), msg)
+		return n.Errorf("%s: InvalidClientTokenId: %s", action(n), msg)
 
-	case n.kind == nodeWebIdentity && (code == "InvalidIdentityToken" || code == "IDPRejectedClaim" || code == "ExpiredTokenException"):
-		return hint.Wrap(n.errorf("STS refused the web identity token from %s (%s): %s", n.profile.WebIdentityTokenFile, code, msg),
+	case n.Kind == nodeWebIdentity && (code == "InvalidIdentityToken" || code == "IDPRejectedClaim" || code == "ExpiredTokenException"):
+		return hint.Wrap(n.Errorf("STS refused the web identity token from %s (%s): %s", n.Profile.WebIdentityTokenFile, code, msg),
 			"check that the token file is current and that the role trusts its issuer")
 
 	case code == "ExpiredToken" || code == "ExpiredTokenException":
@@ -108,52 +108,52 @@ func (x *run) explain(n *node, err error) error {
 		if src != nil {
 			who = src
 		}
-		if who.kind != nodeSource {
-			return hint.Wrap(who.errorf("the temporary credentials have expired (ExpiredToken)"),
-				fmt.Sprintf("run \"credo clear %s\" and try again", who.profile.Name))
+		if who.Kind != nodeSource {
+			return hint.Wrap(who.Errorf("the temporary credentials have expired (ExpiredToken)"),
+				fmt.Sprintf("run \"credo clear %s\" and try again", who.Profile.Name))
 		}
-		switch who.src {
+		switch who.Src {
 		case srcEnvironment:
-			return hint.Wrap(who.errorf("AWS_SESSION_TOKEN from the environment has expired (ExpiredToken)"),
+			return hint.Wrap(who.Errorf("AWS_SESSION_TOKEN from the environment has expired (ExpiredToken)"),
 				"put fresh credentials in the environment")
 		case srcProcess:
-			return hint.Wrap(who.errorf("the credentials from credential_process have expired (ExpiredToken)"),
+			return hint.Wrap(who.Errorf("the credentials from credential_process have expired (ExpiredToken)"),
 				"check that credential_process hands out fresh credentials")
 		case srcStatic:
-			return hint.Wrap(who.errorf("the session token in the AWS files has expired (ExpiredToken)"),
+			return hint.Wrap(who.Errorf("the session token in the AWS files has expired (ExpiredToken)"),
 				"replace the keys of the profile in the credentials file")
 		}
-		return hint.Wrap(who.errorf("STS says the credentials have expired (ExpiredToken)"),
+		return hint.Wrap(who.Errorf("STS says the credentials have expired (ExpiredToken)"),
 			"check that this computer's clock is right")
 
 	case code == "RegionDisabledException":
 		region := STSRegion(x.target, x.r.Getenv)
-		return hint.Wrap(n.errorf("STS is not activated in region %s for this account", region),
+		return hint.Wrap(n.Errorf("STS is not activated in region %s for this account", region),
 			"activate the region in the IAM console (Account settings), or set the profile's region to one that is active")
 
-	case code == "AccessDenied" && n.kind == nodeRole:
+	case code == "AccessDenied" && n.Kind == nodeRole:
 		identity := "the source identity"
 		if m := deniedIdentity.FindStringSubmatch(msg); m != nil {
 			identity = m[1]
 		}
-		return hint.Wrap(n.errorf("%s is not allowed to assume role %s (AccessDenied)", identity, n.profile.RoleARN),
+		return hint.Wrap(n.Errorf("%s is not allowed to assume role %s (AccessDenied)", identity, n.Profile.RoleARN),
 			"check the role's trust policy and the sts:AssumeRole permission of "+identity)
 
 	case isThrottle(code):
-		return hint.Wrap(n.errorf("STS is throttling requests (%s) and retries did not help", code),
+		return hint.Wrap(n.Errorf("STS is throttling requests (%s) and retries did not help", code),
 			"wait a minute and try again")
 	}
-	return n.errorf("%s: %s: %s", n.action(), code, msg)
+	return n.Errorf("%s: %s: %s", action(n), code, msg)
 }
 
-func (n *node) action() string {
-	switch n.kind {
+func action(n *node) string {
+	switch n.Kind {
 	case nodeSession:
 		return "GetSessionToken"
 	case nodeRole:
-		return "AssumeRole " + n.profile.RoleARN
+		return "AssumeRole " + n.Profile.RoleARN
 	case nodeWebIdentity:
-		return "AssumeRoleWithWebIdentity " + n.profile.RoleARN
+		return "AssumeRoleWithWebIdentity " + n.Profile.RoleARN
 	}
 	return "credentials"
 }

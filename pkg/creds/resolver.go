@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/credo-cli/credo/pkg/config"
+	"github.com/credo-cli/credo/pkg/creds/plan"
 	"github.com/credo-cli/credo/pkg/keystore"
 	"github.com/credo-cli/credo/pkg/prompt"
 )
@@ -33,14 +34,36 @@ type Locker interface {
 }
 
 // Options are the per-request choices of `exec` and `export`.
-type Options struct {
-	// Duration of the target's credentials; 0 means duration_seconds of the
-	// profile, else 1h for roles and 12h for session tokens.
-	Duration time.Duration
-	// NoSession hands out a user's long-term keys, and assumes roles straight
-	// from long-term keys instead of through an MFA session token.
-	NoSession bool
-}
+type Options = plan.Options
+
+// STS's limits on DurationSeconds and credo's defaults (see package plan).
+const (
+	MinDuration            = plan.MinDuration
+	MaxSessionTokenTime    = plan.MaxSessionTokenTime
+	MaxRoleTime            = plan.MaxRoleTime
+	RoleChainingLimit      = plan.RoleChainingLimit
+	DefaultRoleDuration    = plan.DefaultRoleDuration
+	DefaultSessionDuration = plan.DefaultSessionDuration
+	DefaultMinTTL          = plan.DefaultMinTTL
+)
+
+// ErrNotSupported is returned (wrapped) for sources credo cannot use yet.
+var ErrNotSupported = plan.ErrNotSupported
+
+// node is one step of a plan; the names below keep the resolver short.
+type node = plan.Step
+
+const (
+	nodeSource      = plan.KindSource
+	nodeSession     = plan.KindSession
+	nodeRole        = plan.KindRole
+	nodeWebIdentity = plan.KindWebIdentity
+
+	srcStored      = plan.SourceStored
+	srcStatic      = plan.SourceStatic
+	srcEnvironment = plan.SourceEnvironment
+	srcProcess     = plan.SourceProcess
+)
 
 // Resolver gets credentials for profile chains. Only Store, NewSTS and (for
 // MFA) Prompt are required; a Resolver is safe for concurrent use when its
@@ -76,7 +99,7 @@ type Resolver struct {
 // Retrieve returns credentials for chain[0], the target; chain is the
 // target followed by its source_profile chain down to the root.
 func (r *Resolver) Retrieve(ctx context.Context, chain []*config.Profile, opts Options) (aws.Credentials, error) {
-	top, err := plan(chain, opts, orEmpty(r.Getenv))
+	top, err := plan.Plan(chain, opts, orEmpty(r.Getenv))
 	if err != nil {
 		return aws.Credentials{}, err
 	}
@@ -118,24 +141,24 @@ func (x *run) debug(msg string, args ...any) {
 // find returns the cached session of n, unless it is the one with the key id
 // skip (a session STS has just rejected).
 func (x *run) find(n *node, skip string) (aws.Credentials, bool) {
-	s, err := x.r.Store.FindSession(n.profile.Name, n.cacheKey, x.now().Add(x.minTTL()))
+	s, err := x.r.Store.FindSession(n.Profile.Name, n.CacheKey, x.now().Add(x.minTTL()))
 	if err != nil {
 		if !errors.Is(err, keystore.ErrNotFound) {
-			x.debug("reading the session cache failed", "profile", n.profile.Name, "error", err)
+			x.debug("reading the session cache failed", "profile", n.Profile.Name, "error", err)
 		}
 		return aws.Credentials{}, false
 	}
 	if skip != "" && s.AccessKeyID == skip {
 		return aws.Credentials{}, false
 	}
-	x.debug("cached session", "profile", n.profile.Name, "cache_key", n.cacheKey, "expires", s.Expiration)
+	x.debug("cached session", "profile", n.Profile.Name, "cache_key", n.CacheKey, "expires", s.Expiration)
 	return fromSession(s), true
 }
 
 // get returns the credentials of step n and whether they came from the
 // cache. skip names a cached session not to use (see find).
 func (x *run) get(ctx context.Context, n *node, skip string) (aws.Credentials, bool, error) {
-	if n.cacheKey == "" {
+	if n.CacheKey == "" {
 		c, err := x.source(ctx, n)
 		return c, false, err
 	}
@@ -143,9 +166,9 @@ func (x *run) get(ctx context.Context, n *node, skip string) (aws.Credentials, b
 		return c, true, nil
 	}
 	if x.r.Locker != nil {
-		unlock, err := x.r.Locker.Lock(ctx, n.cacheKey)
+		unlock, err := x.r.Locker.Lock(ctx, n.CacheKey)
 		if err != nil {
-			return aws.Credentials{}, false, n.errorf("%w", err)
+			return aws.Credentials{}, false, n.Errorf("%w", err)
 		}
 		defer unlock()
 		// Another process may have done the work while we waited.
@@ -153,16 +176,16 @@ func (x *run) get(ctx context.Context, n *node, skip string) (aws.Credentials, b
 			return c, true, nil
 		}
 	}
-	x.debug("fetching", "profile", n.profile.Name, "cache_key", n.cacheKey)
+	x.debug("fetching", "profile", n.Profile.Name, "cache_key", n.CacheKey)
 	if err := x.checkGivenCode(n); err != nil {
 		return aws.Credentials{}, false, err
 	}
 
 	var src aws.Credentials
 	srcCached := false
-	if n.source != nil {
+	if n.Source != nil {
 		var err error
-		if src, srcCached, err = x.get(ctx, n.source, ""); err != nil {
+		if src, srcCached, err = x.get(ctx, n.Source, ""); err != nil {
 			return aws.Credentials{}, false, err
 		}
 	}
@@ -171,9 +194,9 @@ func (x *run) get(ctx context.Context, n *node, skip string) (aws.Credentials, b
 		// The cached source was refused (expired early, or revoked): drop it
 		// and make it again once. Only that step is redone; a session below
 		// it that still serves is reused, so no second MFA code is asked.
-		x.debug("cached source rejected, renewing", "profile", n.source.profile.Name, "error", errCode(err))
-		x.drop(n.source)
-		if src, _, err = x.get(ctx, n.source, src.AccessKeyID); err != nil {
+		x.debug("cached source rejected, renewing", "profile", n.Source.Profile.Name, "error", errCode(err))
+		x.drop(n.Source)
+		if src, _, err = x.get(ctx, n.Source, src.AccessKeyID); err != nil {
 			return aws.Credentials{}, false, err
 		}
 		c, err = x.fetch(ctx, n, src)
@@ -181,27 +204,27 @@ func (x *run) get(ctx context.Context, n *node, skip string) (aws.Credentials, b
 	if err != nil {
 		return aws.Credentials{}, false, x.explain(n, err)
 	}
-	if n.notice != "" && x.r.Notice != nil {
-		fmt.Fprintln(x.r.Notice, n.notice)
+	if n.Notice != "" && x.r.Notice != nil {
+		fmt.Fprintln(x.r.Notice, n.Notice)
 	}
-	if err := x.r.Store.SetSession(n.profile.Name, n.cacheKey, toSession(c)); err != nil {
+	if err := x.r.Store.SetSession(n.Profile.Name, n.CacheKey, toSession(c)); err != nil {
 		// The credentials are good; only the next run pays for this.
-		x.debug("caching the session failed", "profile", n.profile.Name, "error", err)
+		x.debug("caching the session failed", "profile", n.Profile.Name, "error", err)
 	}
 	return c, false, nil
 }
 
 // drop removes the cached sessions of step n.
 func (x *run) drop(n *node) {
-	refs, err := x.r.Store.Sessions(n.profile.Name)
+	refs, err := x.r.Store.Sessions(n.Profile.Name)
 	if err != nil {
-		x.debug("listing sessions failed", "profile", n.profile.Name, "error", err)
+		x.debug("listing sessions failed", "profile", n.Profile.Name, "error", err)
 		return
 	}
 	for _, ref := range refs {
-		if ref.CacheKey == n.cacheKey {
+		if ref.CacheKey == n.CacheKey {
 			if err := x.r.Store.RemoveSession(ref); err != nil {
-				x.debug("removing a session failed", "profile", n.profile.Name, "error", err)
+				x.debug("removing a session failed", "profile", n.Profile.Name, "error", err)
 			}
 		}
 	}
@@ -213,10 +236,10 @@ func (x *run) checkGivenCode(n *node) error {
 	if x.r.MFAToken == "" {
 		return nil
 	}
-	for m := n; m != nil; m = m.source {
-		if m.serial != "" {
+	for m := n; m != nil; m = m.Source {
+		if m.Serial != "" {
 			if err := prompt.ValidCode(x.r.MFAToken); err != nil {
-				return m.errorf("--mfa-token: %w", err)
+				return m.Errorf("--mfa-token: %w", err)
 			}
 			return nil
 		}
@@ -227,7 +250,7 @@ func (x *run) checkGivenCode(n *node) error {
 // code returns the MFA code for serial: --mfa-token, else the profile's
 // mfa_process, else the prompt. Every code is checked before it is used.
 func (x *run) code(ctx context.Context, n *node) (string, error) {
-	if c, ok := x.codes[n.serial]; ok {
+	if c, ok := x.codes[n.Serial]; ok {
 		return c, nil
 	}
 	var (
@@ -238,29 +261,29 @@ func (x *run) code(ctx context.Context, n *node) (string, error) {
 	case x.r.MFAToken != "":
 		c = x.r.MFAToken
 		if err = prompt.ValidCode(c); err != nil {
-			return "", n.errorf("--mfa-token: %w", err)
+			return "", n.Errorf("--mfa-token: %w", err)
 		}
-	case n.mfaFrom.MFAProcess != "" || x.target.MFAProcess != "":
-		cmd := n.mfaFrom.MFAProcess
+	case n.MFAFrom.MFAProcess != "" || x.target.MFAProcess != "":
+		cmd := n.MFAFrom.MFAProcess
 		if cmd == "" {
 			cmd = x.target.MFAProcess
 		}
 		if c, err = prompt.FromProcess(ctx, cmd, x.r.Environ); err != nil {
-			return "", n.errorf("%w", err)
+			return "", n.Errorf("%w", err)
 		}
 	case x.r.Prompt != nil:
-		msg := fmt.Sprintf("Enter MFA code for %s (profile %q): ", n.serial, n.mfaFrom.Name)
-		if c, err = x.r.Prompt.MFACode(ctx, n.serial, msg); err != nil {
-			return "", n.errorf("%w", err)
+		msg := fmt.Sprintf("Enter MFA code for %s (profile %q): ", n.Serial, n.MFAFrom.Name)
+		if c, err = x.r.Prompt.MFACode(ctx, n.Serial, msg); err != nil {
+			return "", n.Errorf("%w", err)
 		}
 	default:
-		return "", n.errorf("mfa_serial is set and no MFA code source is available")
+		return "", n.Errorf("mfa_serial is set and no MFA code source is available")
 	}
 	if err := prompt.ValidCode(c); err != nil {
-		return "", n.errorf("%w", err)
+		return "", n.Errorf("%w", err)
 	}
-	x.codes[n.serial] = strings.TrimSpace(c)
-	return x.codes[n.serial], nil
+	x.codes[n.Serial] = strings.TrimSpace(c)
+	return x.codes[n.Serial], nil
 }
 
 func fromSession(s keystore.Session) aws.Credentials {

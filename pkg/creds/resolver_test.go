@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/credo-cli/credo/pkg/config"
+	"github.com/credo-cli/credo/pkg/creds/plan"
 	"github.com/credo-cli/credo/pkg/hint"
 	"github.com/credo-cli/credo/pkg/stsfake"
 )
@@ -663,7 +664,7 @@ func TestSingleFlight(t *testing.T) {
 			e.prompts, e.fake.Calls("GetSessionToken"), e.fake.Calls("AssumeRole"))
 	}
 	// Keys locked are the cache keys.
-	top, err := plan([]*config.Profile{roleMFA("dev"), base()}, Options{}, e.r.Getenv)
+	top, err := plan.Plan([]*config.Profile{roleMFA("dev"), base()}, Options{}, e.r.Getenv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -671,7 +672,7 @@ func TestSingleFlight(t *testing.T) {
 	for _, k := range all {
 		seen[k] = true
 	}
-	if !seen[top.cacheKey] || !seen[top.source.cacheKey] || len(seen) != 2 {
+	if !seen[top.CacheKey] || !seen[top.Source.CacheKey] || len(seen) != 2 {
 		t.Errorf("locked keys %v, want the two cache keys", seen)
 	}
 }

@@ -20,8 +20,8 @@ import (
 
 // source returns the credentials of a step that makes no STS call.
 func (x *run) source(ctx context.Context, n *node) (aws.Credentials, error) {
-	p := n.profile
-	switch n.src {
+	p := n.Profile
+	switch n.Src {
 	case srcStatic:
 		return aws.Credentials{
 			AccessKeyID:     p.AccessKeyID,
@@ -32,10 +32,10 @@ func (x *run) source(ctx context.Context, n *node) (aws.Credentials, error) {
 	case srcStored:
 		k, err := x.r.Store.GetKey(p.Name)
 		if errors.Is(err, keystore.ErrNotFound) {
-			return aws.Credentials{}, hint.Wrap(n.errorf("no stored credentials"), fmt.Sprintf("run \"credo add %s\"", p.Name))
+			return aws.Credentials{}, hint.Wrap(n.Errorf("no stored credentials"), fmt.Sprintf("run \"credo add %s\"", p.Name))
 		}
 		if err != nil {
-			return aws.Credentials{}, n.errorf("reading stored credentials: %w", err)
+			return aws.Credentials{}, n.Errorf("reading stored credentials: %w", err)
 		}
 		return aws.Credentials{AccessKeyID: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey, Source: "credo:keyring"}, nil
 	case srcEnvironment:
@@ -47,17 +47,17 @@ func (x *run) source(ctx context.Context, n *node) (aws.Credentials, error) {
 			Source:          "credo:environment",
 		}
 		if c.AccessKeyID == "" || c.SecretAccessKey == "" {
-			return aws.Credentials{}, n.errorf("credential_source Environment: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set")
+			return aws.Credentials{}, n.Errorf("credential_source Environment: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set")
 		}
 		return c, nil
 	case srcProcess:
 		c, err := runCredentialProcess(ctx, p.CredentialProcess, x.r.Environ, x.now())
 		if err != nil {
-			return aws.Credentials{}, n.errorf("%w", err)
+			return aws.Credentials{}, n.Errorf("%w", err)
 		}
 		return c, nil
 	}
-	return aws.Credentials{}, n.errorf("internal error: unknown source %q", n.src)
+	return aws.Credentials{}, n.Errorf("internal error: unknown source %q", n.Src)
 }
 
 // processOutput is the credential_process format.

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/credo-cli/credo/pkg/config"
+	"github.com/credo-cli/credo/pkg/creds/plan"
 )
 
 // STSAPI is the part of the STS client credo uses. Its methods are the SDK's,
@@ -83,29 +84,9 @@ func STSRegion(p *config.Profile, getenv func(string) string) string {
 }
 
 // STSEndpoint returns the endpoint override for STS as the AWS SDKs resolve
-// it: AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL, else the endpoint_url of
-// the profile's services section for "sts", else the profile's endpoint_url;
-// "" when none is set (the SDK then uses the regional STS endpoint).
-//
-// TODO(integrator): switch to config.Profile.EndpointURL once it has landed;
-// this mirrors its documented behaviour.
+// it; see plan.STSEndpoint.
 func STSEndpoint(p *config.Profile, getenv func(string) string) string {
-	getenv = orEmpty(getenv)
-	if u := getenv("AWS_ENDPOINT_URL_STS"); u != "" {
-		return u
-	}
-	if u := getenv("AWS_ENDPOINT_URL"); u != "" {
-		return u
-	}
-	if p == nil {
-		return ""
-	}
-	for id, keys := range p.Services {
-		if strings.EqualFold(id, "sts") && keys["endpoint_url"] != "" {
-			return keys["endpoint_url"]
-		}
-	}
-	return p.EndpointURL
+	return plan.STSEndpoint(p, getenv)
 }
 
 // NewSTS builds an STS client without loading the SDK's shared

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/credo-cli/credo/pkg/config"
+	"github.com/credo-cli/credo/pkg/creds/plan"
 	"github.com/credo-cli/credo/pkg/hint"
 	"github.com/credo-cli/credo/pkg/stsfake"
 )
@@ -194,14 +195,14 @@ func validSessionName(s string) bool {
 func TestCacheKeys(t *testing.T) {
 	key := func(opts Options, env map[string]string, chain ...*config.Profile) (top, below string) {
 		t.Helper()
-		n, err := plan(chain, opts, envFunc(env))
+		n, err := plan.Plan(chain, opts, envFunc(env))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n.source != nil {
-			below = n.source.cacheKey
+		if n.Source != nil {
+			below = n.Source.CacheKey
 		}
-		return n.cacheKey, below
+		return n.CacheKey, below
 	}
 	ref, _ := key(Options{}, nil, role("dev"), base())
 	mod := func(f func(p *config.Profile)) *config.Profile {
