@@ -14,13 +14,14 @@ PREFIX   ?= /usr/local
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
 
-build: ## Build bin/credo
+build: ## Build bin/credo (the lean front) and bin/credo-core (the full command tree)
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/credo ./cmd/credo
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/credo-core ./cmd/credo-core
 
 install: build ## Build and install credo into $(PREFIX)/bin
 	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 bin/credo $(DESTDIR)$(PREFIX)/bin/credo
-	@echo "installed $(DESTDIR)$(PREFIX)/bin/credo"
+	install -m 0755 bin/credo bin/credo-core $(DESTDIR)$(PREFIX)/bin/
+	@echo "installed $(DESTDIR)$(PREFIX)/bin/credo and credo-core"
 
 test: vet ## Vet, then every unit and integration test with the race detector
 	$(GO) test -race -count=1 -timeout 20m ./...
@@ -49,10 +50,10 @@ docs: ## Generate the man pages and the command reference
 
 completions: ## Generate the shell completion scripts
 	@mkdir -p completions
-	$(GO) run ./cmd/credo completion bash > completions/credo.bash
-	$(GO) run ./cmd/credo completion zsh > completions/_credo
-	$(GO) run ./cmd/credo completion fish > completions/credo.fish
-	$(GO) run ./cmd/credo completion powershell > completions/credo.ps1
+	$(GO) run ./cmd/credo-core completion bash > completions/credo.bash
+	$(GO) run ./cmd/credo-core completion zsh > completions/_credo
+	$(GO) run ./cmd/credo-core completion fish > completions/credo.fish
+	$(GO) run ./cmd/credo-core completion powershell > completions/credo.ps1
 
 generate: docs completions ## Generate docs and completions
 

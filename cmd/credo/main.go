@@ -1,13 +1,17 @@
 // Command credo manages AWS credentials: it keeps long-term IAM user keys in
 // the OS keyring and hands out short-lived credentials made from them.
+//
+// This binary is the lean front: it answers the hot path (a cached session)
+// itself and hands every other invocation to credo-core. See package
+// fastpath for why.
 package main
 
 import (
 	"os"
 
-	"github.com/credo-cli/credo/pkg/cli"
+	"github.com/credo-cli/credo/pkg/fastpath"
 )
 
 func main() {
-	os.Exit(cli.Main(os.Args[1:]))
+	os.Exit(fastpath.Main(os.Args[1:]))
 }

@@ -64,3 +64,8 @@ func fill(info Info) Info {
 
 // Read returns the build information, computing it once.
 func Read() Info { return readInfo() }
+
+// String is the line `credo version` prints.
+func (i Info) String() string {
+	return "credo version " + i.Version + " (commit " + i.Commit + ", built " + i.Date + ")"
+}

@@ -138,9 +138,7 @@ func fixedCompletion(values []string) func(*cobra.Command, []string, string) ([]
 	}
 }
 
-func versionLine(info build.Info) string {
-	return fmt.Sprintf("credo version %s (commit %s, built %s)", info.Version, info.Commit, info.Date)
-}
+func versionLine(info build.Info) string { return info.String() }
 
 // Settings are credo's own settings after flag > CREDO_* > settings file >
 // default precedence has been applied.

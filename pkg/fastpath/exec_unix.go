@@ -1,0 +1,19 @@
+//go:build !windows
+
+package fastpath
+
+import (
+	"fmt"
+	"os"
+	"syscall"
+)
+
+func execve(path string, argv, env []string) error { return syscall.Exec(path, argv, env) }
+
+// runCore replaces this process with credo-core: its exit status, signals
+// and terminal are then credo's own.
+func runCore(core string, args []string) int {
+	err := syscall.Exec(core, append([]string{core}, args...), os.Environ())
+	fmt.Fprintf(os.Stderr, "credo: running %s: %v\n", core, err)
+	return 1
+}

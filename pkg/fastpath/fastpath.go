@@ -1,0 +1,299 @@
+// Package fastpath serves credo's hot path, handing out a cached session on
+// the file backend, from the lean front binary (cmd/credo). Everything else
+// goes to the full binary, credo-core, which the front replaces itself with.
+//
+// Why two binaries: Go initialises every package a binary links before main
+// runs, and the full command tree links cobra, viper, the AWS SDK,
+// net/http and 99designs/keyring. On a small VM that is 20 ms or more of
+// start-up before credo does anything; this package links none of them
+// (TestLean keeps it so) and answers in a few milliseconds.
+//
+// The rule of this file: serve only when every input is understood exactly
+// as credo-core would understand it, and otherwise hand over untouched.
+// Errors are never reported here: credo-core reports them, with the same
+// arguments.
+package fastpath
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/credo-cli/credo/pkg/build"
+	"github.com/credo-cli/credo/pkg/config"
+	"github.com/credo-cli/credo/pkg/creds/plan"
+	"github.com/credo-cli/credo/pkg/handout"
+	"github.com/credo-cli/credo/pkg/keystore/filefast"
+)
+
+// CoreName is the full binary's name, installed beside credo.
+const CoreName = "credo-core"
+
+// Env is what the hot path reads from the outside world.
+type Env struct {
+	Getenv  func(string) string
+	Environ func() []string
+	Stdout  io.Writer
+	Now     func() time.Time
+	// Exec replaces the process with argv[0] (execve); it returns only on error.
+	Exec func(path string, argv, env []string) error
+	// LookPath finds a command on PATH.
+	LookPath func(string) (string, error)
+}
+
+// request is an export or exec invocation the fast path understood.
+type request struct {
+	verb    string // "export" or "exec"
+	profile string
+	format  string
+	region  string
+	backend string
+	command []string // exec: the command after --; nil for $SHELL
+}
+
+// Serve handles args when it can. handled is false when credo-core must run
+// instead; when true, status is the exit status (exec does not return on
+// success).
+func Serve(args []string, env *Env) (status int, handled bool) {
+	if len(args) == 1 && (args[0] == "--version" || args[0] == "version") {
+		_, err := io.WriteString(env.Stdout, build.Read().String()+"\n")
+		return exitFor(err), true
+	}
+	req, ok := parse(args)
+	if !ok {
+		return 0, false
+	}
+	c, region, ok := cached(req, env)
+	if !ok {
+		return 0, false
+	}
+	if req.verb == "export" {
+		return exitFor(handout.Write(env.Stdout, req.format, req.profile, c, region)), true
+	}
+	if env.Getenv("CREDO_PROFILE") != "" {
+		return 0, false // nested exec: credo-core refuses it with a hint
+	}
+	argv := req.command
+	if len(argv) == 0 {
+		sh := env.Getenv("SHELL")
+		if sh == "" {
+			sh = "/bin/sh"
+		}
+		argv = []string{sh}
+	}
+	path, err := env.LookPath(argv[0])
+	if err != nil {
+		return 0, false // credo-core reports it
+	}
+	childEnv := handout.ChildEnv(env.Environ(), req.profile, region)
+	for _, kv := range handout.Vars(c, "") {
+		childEnv = append(childEnv, kv[0]+"="+kv[1])
+	}
+	if err := env.Exec(path, argv, childEnv); err != nil {
+		return 0, false
+	}
+	return 0, true
+}
+
+func exitFor(err error) int {
+	if err != nil {
+		return 1
+	}
+	return 0
+}
+
+// parse understands the common forms of export and exec; anything else
+// (another flag, a second profile, --debug) is left to credo-core.
+func parse(args []string) (*request, bool) {
+	if len(args) == 0 || (args[0] != "export" && args[0] != "exec") {
+		return nil, false
+	}
+	req := &request{verb: args[0], format: "env"}
+	var positional []string
+	rest := args[1:]
+	for i := 0; i < len(rest); i++ {
+		a := rest[i]
+		if a == "--" {
+			if req.verb != "exec" {
+				return nil, false
+			}
+			req.command = rest[i+1:]
+			if len(req.command) == 0 {
+				return nil, false
+			}
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			positional = append(positional, a)
+			continue
+		}
+		name, value, hasValue := strings.Cut(a, "=")
+		switch name {
+		case "--format", "-f", "--region", "--backend":
+		default:
+			return nil, false
+		}
+		if name == "-f" && hasValue {
+			return nil, false // cobra reads -f=json as "=json"
+		}
+		if !hasValue {
+			if i+1 >= len(rest) {
+				return nil, false
+			}
+			i++
+			value = rest[i]
+		}
+		switch name {
+		case "--format", "-f":
+			if req.verb != "export" {
+				return nil, false
+			}
+			req.format = value
+		case "--region":
+			req.region = value
+		case "--backend":
+			req.backend = value
+		}
+	}
+	if len(positional) > 1 || !handout.ValidFormat(req.format) {
+		return nil, false
+	}
+	if len(positional) == 1 {
+		req.profile = positional[0]
+	}
+	return req, true
+}
+
+// cached finds the session credo-core would hand out, or reports false.
+func cached(req *request, env *Env) (handout.Credentials, string, bool) {
+	getenv := env.Getenv
+	if getenv("CREDO_DEBUG") != "" || getenv("CREDO_NO_FASTPATH") != "" {
+		return handout.Credentials{}, "", false
+	}
+	set, ok := readSettings(getenv)
+	if !ok {
+		return handout.Credentials{}, "", false
+	}
+	backend := firstOf(req.backend, getenv("CREDO_BACKEND"), set["backend"])
+	passphrase := getenv("CREDO_FILE_PASSPHRASE")
+	if backend != "file" || passphrase == "" {
+		return handout.Credentials{}, "", false
+	}
+	dir := firstOf(getenv("CREDO_FILE_DIR"), set["file_dir"])
+	if dir == "" {
+		dir = filefast.DefaultDir(getenv)
+	}
+	minTTL, err := time.ParseDuration(firstOf(getenv("CREDO_MIN_TTL"), set["min_ttl"], "15m"))
+	if err != nil || minTTL < 0 {
+		return handout.Credentials{}, "", false
+	}
+
+	profile := firstOf(req.profile, getenv("AWS_PROFILE"), "default")
+	home := firstOf(getenv("HOME"), getenv("USERPROFILE"))
+	cfg, err := config.Load(config.DefaultFiles(getenv, home))
+	if cfg == nil {
+		return handout.Credentials{}, "", false
+	}
+	chain, err := cfg.Chain(profile)
+	if err != nil {
+		return handout.Credentials{}, "", false
+	}
+	stepProfile, key, err := plan.TargetKey(chain, plan.Options{}, getenv)
+	if err != nil {
+		return handout.Credentials{}, "", false
+	}
+	s, err := filefast.FindSession(dir, passphrase, stepProfile, key, env.Now().Add(minTTL))
+	if err != nil {
+		return handout.Credentials{}, "", false
+	}
+	req.profile = profile
+	region := firstOf(req.region, chain[0].Region, getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"))
+	return handout.Credentials{
+		AccessKeyID:     s.AccessKeyID,
+		SecretAccessKey: s.SecretAccessKey,
+		SessionToken:    s.SessionToken,
+		CanExpire:       true,
+		Expires:         s.Expiration,
+	}, region, true
+}
+
+// settingKeys are the settings-file keys the fast path understands; any
+// other key (all of which only matter to credo-core) is fine, but a line it
+// cannot read as `key: value` sends the invocation to credo-core.
+var settingKeys = map[string]bool{"backend": true, "file_dir": true, "min_ttl": true, "debug": true}
+
+// readSettings reads credo's settings file as flat `key: value` YAML.
+func readSettings(getenv func(string) string) (map[string]string, bool) {
+	path := getenv("CREDO_CONFIG")
+	explicit := path != ""
+	if path == "" {
+		if x := getenv("XDG_CONFIG_HOME"); x != "" {
+			path = filepath.Join(x, "credo", "config.yaml")
+		} else if h := getenv("HOME"); h != "" {
+			path = filepath.Join(h, ".config", "credo", "config.yaml")
+		}
+	}
+	out := map[string]string{}
+	if path == "" {
+		return out, true
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) && !explicit {
+		return out, true
+	}
+	if err != nil {
+		return nil, false
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		line := strings.TrimRight(sc.Text(), " \t\r")
+		trimmed := strings.TrimSpace(line)
+		if trimmed == "" || strings.HasPrefix(trimmed, "#") || trimmed == "---" {
+			continue
+		}
+		if line != trimmed {
+			return nil, false // nested YAML: leave it to viper
+		}
+		key, value, ok := strings.Cut(line, ":")
+		if !ok {
+			return nil, false
+		}
+		key = strings.ToLower(strings.TrimSpace(key))
+		if i := strings.Index(value, " #"); i >= 0 {
+			value = value[:i]
+		}
+		value = strings.TrimSpace(value)
+		if len(value) >= 2 && (value[0] == '"' || value[0] == '\'') {
+			if value[len(value)-1] != value[0] || strings.ContainsAny(value[1:len(value)-1], `"'\`) {
+				return nil, false
+			}
+			value = value[1 : len(value)-1]
+		} else if strings.ContainsAny(value, `"'{}[]&*!|>%@`+"`") {
+			return nil, false
+		}
+		if settingKeys[key] {
+			if key == "debug" && value != "" && value != "false" {
+				return nil, false
+			}
+			out[key] = value
+		}
+	}
+	if strings.HasPrefix(out["file_dir"], "~") {
+		return nil, false
+	}
+	return out, sc.Err() == nil
+}
+
+func firstOf(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,283 @@
+package fastpath
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/credo-cli/credo/pkg/cli"
+	"github.com/credo-cli/credo/pkg/iostreams"
+	"github.com/credo-cli/credo/pkg/stsfake"
+)
+
+// TestLean keeps the front binary lean: the packages below are what makes
+// the full binary slow to start.
+func TestLean(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "github.com/credo-cli/credo/cmd/credo").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v: %s", err, out)
+	}
+	heavyPrefixes := []string{"github.com/99designs/", "github.com/godbus/", "github.com/aws/", "github.com/spf13/", "net/http", "log/slog", "gopkg.in/", "go.yaml.in/"}
+	heavyOwn := map[string]bool{
+		"github.com/credo-cli/credo/pkg/cli":      true,
+		"github.com/credo-cli/credo/pkg/keystore": true,
+		"github.com/credo-cli/credo/pkg/creds":    true,
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if heavyOwn[dep] {
+			t.Errorf("cmd/credo links %s", dep)
+		}
+		for _, h := range heavyPrefixes {
+			if strings.HasPrefix(dep, h) {
+				t.Errorf("cmd/credo links %s", dep)
+			}
+		}
+	}
+}
+
+type world struct {
+	t   *testing.T
+	env map[string]string
+	sts *stsfake.Server
+}
+
+func newWorld(t *testing.T, config string) *world {
+	t.Helper()
+	dir := t.TempDir()
+	home := filepath.Join(dir, "home")
+	if err := os.MkdirAll(filepath.Join(home, ".aws"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(home, ".aws", "config"), []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sts := stsfake.NewTest(t)
+	sts.AcceptUnknownKeys(true)
+	w := &world{t: t, sts: sts, env: map[string]string{
+		"HOME":                        home,
+		"USER":                        "tester",
+		"XDG_RUNTIME_DIR":             filepath.Join(dir, "run"),
+		"XDG_CONFIG_HOME":             filepath.Join(home, ".config"),
+		"AWS_CONFIG_FILE":             filepath.Join(home, ".aws", "config"),
+		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(home, ".aws", "credentials"),
+		"AWS_ENDPOINT_URL_STS":        sts.URL(),
+		"CREDO_BACKEND":               "file",
+		"CREDO_FILE_DIR":              filepath.Join(dir, "keyring"),
+		"CREDO_FILE_PASSPHRASE":       "fast path",
+	}}
+	w.core("AKIAIOSFODNN7EXAMPLE\nwJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n", "add", "dev", "--add-config=false")
+	return w
+}
+
+func (w *world) getenv(k string) string { return w.env[k] }
+
+func (w *world) environ() []string {
+	var out []string
+	for k, v := range w.env {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+
+// core runs the full command tree in-process and returns its stdout.
+func (w *world) core(stdin string, args ...string) string {
+	w.t.Helper()
+	ios, in, out, errOut := iostreams.Test()
+	in.WriteString(stdin)
+	code := cli.Run(context.Background(), &cli.Env{IO: ios, Getenv: w.getenv, Environ: w.environ, Now: time.Now}, args)
+	if code != 0 {
+		w.t.Fatalf("credo-core %s: exit %d: %s", strings.Join(args, " "), code, errOut.String())
+	}
+	return out.String()
+}
+
+func (w *world) serve(args ...string) (string, int, bool, *execCall) {
+	var out bytes.Buffer
+	call := &execCall{}
+	env := &Env{
+		Getenv:  w.getenv,
+		Environ: w.environ,
+		Stdout:  &out,
+		Now:     time.Now,
+		Exec: func(path string, argv, env []string) error {
+			call.path, call.argv, call.env = path, argv, env
+			return nil
+		},
+		LookPath: exec.LookPath,
+	}
+	status, handled := Serve(args, env)
+	return out.String(), status, handled, call
+}
+
+type execCall struct {
+	path      string
+	argv, env []string
+}
+
+const cfg = `[profile dev]
+region = eu-west-1
+
+[profile prod]
+source_profile = dev
+role_arn = arn:aws:iam::123456789012:role/prod
+
+[profile chain]
+source_profile = prod
+role_arn = arn:aws:iam::123456789012:role/chain
+`
+
+func TestServesWhatCoreServes(t *testing.T) {
+	w := newWorld(t, cfg)
+	for _, args := range [][]string{
+		{"export", "--format", "json", "prod"},
+		{"export", "prod", "--format=sh"},
+		{"export", "-f", "fish", "chain"},
+		{"export", "chain", "--region", "us-west-2"},
+		{"export", "dev", "--format", "ini"},
+		{"export", "--backend", "file", "--format", "powershell", "dev"},
+	} {
+		want := w.core("", args...) // fills the cache, then the fast path must agree
+		before := w.sts.Calls("AssumeRole") + w.sts.Calls("GetSessionToken")
+		got, status, handled, _ := w.serve(args...)
+		if !handled || status != 0 {
+			t.Fatalf("%v: handled=%v status=%d", args, handled, status)
+		}
+		if got != want {
+			t.Errorf("%v:\nfast path %q\ncore      %q", args, got, want)
+		}
+		if after := w.sts.Calls("AssumeRole") + w.sts.Calls("GetSessionToken"); after != before {
+			t.Errorf("%v: the fast path called STS", args)
+		}
+	}
+
+	// AWS_PROFILE names the profile when no argument does.
+	w.env["AWS_PROFILE"] = "prod"
+	want := w.core("", "export", "--format", "json")
+	got, _, handled, _ := w.serve("export", "--format", "json")
+	if !handled || got != want {
+		t.Errorf("AWS_PROFILE: handled=%v\n%q\n%q", handled, got, want)
+	}
+	delete(w.env, "AWS_PROFILE")
+}
+
+func TestExecOnTheFastPath(t *testing.T) {
+	w := newWorld(t, cfg)
+	w.core("", "export", "prod")
+	w.env["AWS_PROFILE"] = "other"
+	w.env["KEEP"] = "1"
+	_, _, handled, call := w.serve("exec", "prod", "--", "env", "-0")
+	if !handled {
+		t.Fatal("exec of a cached profile was not served")
+	}
+	if !strings.HasSuffix(call.path, "/env") || strings.Join(call.argv, " ") != "env -0" {
+		t.Fatalf("exec %q %q", call.path, call.argv)
+	}
+	env := strings.Join(call.env, "\n") + "\n"
+	for _, want := range []string{"AWS_ACCESS_KEY_ID=ASIA", "AWS_SESSION_TOKEN=", "AWS_CREDENTIAL_EXPIRATION=", "AWS_REGION=eu-west-1\n", "CREDO_PROFILE=prod\n", "KEEP=1\n"} {
+		if !strings.Contains(env, want) {
+			t.Errorf("child env lacks %s", want)
+		}
+	}
+	for _, gone := range []string{"AWS_PROFILE=", "CREDO_FILE_PASSPHRASE="} {
+		if strings.Contains(env, gone) {
+			t.Errorf("child env has %s", gone)
+		}
+	}
+	delete(w.env, "AWS_PROFILE")
+
+	// Nested exec is credo-core's to refuse.
+	w.env["CREDO_PROFILE"] = "prod"
+	if _, _, handled, _ := w.serve("exec", "prod", "--", "true"); handled {
+		t.Error("nested exec was served")
+	}
+}
+
+func TestLeavesEverythingElseToCore(t *testing.T) {
+	w := newWorld(t, cfg)
+	w.core("", "export", "prod")
+	if _, _, handled, _ := w.serve("export", "prod"); !handled {
+		t.Fatal("the baseline case is not served")
+	}
+	for name, tc := range map[string]struct {
+		args []string
+		env  map[string]string
+		file string // settings file content
+	}{
+		"not cached":             {args: []string{"export", "chain"}},
+		"unknown flag":           {args: []string{"export", "prod", "--no-session"}},
+		"duration":               {args: []string{"export", "prod", "-d", "2h"}},
+		"debug flag":             {args: []string{"export", "prod", "--debug"}},
+		"two profiles":           {args: []string{"export", "prod", "dev"}},
+		"bad format":             {args: []string{"export", "prod", "--format", "yaml"}},
+		"format on exec":         {args: []string{"exec", "prod", "--format", "json", "--", "true"}},
+		"exec without --":        {args: []string{"exec", "prod", "true"}},
+		"other command":          {args: []string{"list"}},
+		"backend flag":           {args: []string{"export", "prod", "--backend", "pass"}},
+		"backend env":            {args: []string{"export", "prod"}, env: map[string]string{"CREDO_BACKEND": "secret-service"}},
+		"auto backend":           {args: []string{"export", "prod"}, env: map[string]string{"CREDO_BACKEND": ""}},
+		"no passphrase":          {args: []string{"export", "prod"}, env: map[string]string{"CREDO_FILE_PASSPHRASE": ""}},
+		"wrong passphrase":       {args: []string{"export", "prod"}, env: map[string]string{"CREDO_FILE_PASSPHRASE": "wrong"}},
+		"min ttl not met":        {args: []string{"export", "prod"}, env: map[string]string{"CREDO_MIN_TTL": "2h"}},
+		"bad min ttl":            {args: []string{"export", "prod"}, env: map[string]string{"CREDO_MIN_TTL": "soon"}},
+		"debug env":              {args: []string{"export", "prod"}, env: map[string]string{"CREDO_DEBUG": "1"}},
+		"opt out":                {args: []string{"export", "prod"}, env: map[string]string{"CREDO_NO_FASTPATH": "1"}},
+		"missing settings file":  {args: []string{"export", "prod"}, env: map[string]string{"CREDO_CONFIG": "/nonexistent/credo.yaml"}},
+		"nested settings":        {args: []string{"export", "prod"}, env: map[string]string{"CREDO_BACKEND": ""}, file: "backend: file\nserver:\n  port: 1\n"},
+		"settings other backend": {args: []string{"export", "prod"}, env: map[string]string{"CREDO_BACKEND": ""}, file: "backend: pass\n"},
+		"other file dir":         {args: []string{"export", "prod"}, env: map[string]string{"CREDO_FILE_DIR": ""}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			saved := map[string]string{}
+			for k, v := range tc.env {
+				saved[k] = w.env[k]
+				w.env[k] = v
+			}
+			defer func() {
+				for k, v := range saved {
+					w.env[k] = v
+				}
+			}()
+			if tc.file != "" {
+				p := filepath.Join(t.TempDir(), "config.yaml")
+				if err := os.WriteFile(p, []byte(tc.file), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				saved["CREDO_CONFIG"] = w.env["CREDO_CONFIG"]
+				w.env["CREDO_CONFIG"] = p
+			}
+			if out, _, handled, _ := w.serve(tc.args...); handled {
+				t.Fatalf("served %q; credo-core should have run", out)
+			}
+		})
+	}
+}
+
+func TestSettingsFileChoosesTheFileBackend(t *testing.T) {
+	w := newWorld(t, cfg)
+	w.core("", "export", "prod")
+	p := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(p, []byte("# credo\nbackend: file   # the file keyring\nmin_ttl: \"10m\"\nprompt: terminal\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w.env["CREDO_CONFIG"] = p
+	w.env["CREDO_BACKEND"] = ""
+	if _, _, handled, _ := w.serve("export", "prod"); !handled {
+		t.Fatal("backend: file in the settings file was not honoured")
+	}
+}
+
+func TestVersion(t *testing.T) {
+	w := newWorld(t, cfg)
+	want := w.core("", "version")
+	for _, args := range [][]string{{"--version"}, {"version"}} {
+		got, status, handled, _ := w.serve(args...)
+		if !handled || status != 0 || got != want {
+			t.Errorf("%v: %q, want %q", args, got, want)
+		}
+	}
+}

@@ -1,0 +1,54 @@
+package fastpath
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"time"
+)
+
+// Main is the front binary's main: serve the hot path, else become
+// credo-core with the same arguments.
+func Main(args []string) int {
+	env := &Env{
+		Getenv:   os.Getenv,
+		Environ:  os.Environ,
+		Stdout:   os.Stdout,
+		Now:      time.Now,
+		Exec:     execve,
+		LookPath: exec.LookPath,
+	}
+	if status, handled := Serve(args, env); handled {
+		return status
+	}
+	core, err := corePath()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "credo: %s not found next to credo or on PATH\ncredo: hint: reinstall credo; both binaries ship together\n", CoreName)
+		return 1
+	}
+	return runCore(core, args)
+}
+
+// corePath finds credo-core beside this binary (following a symlink to
+// it), else on PATH.
+func corePath() (string, error) {
+	name := CoreName
+	if runtime.GOOS == "windows" {
+		name += ".exe"
+	}
+	if exe, err := os.Executable(); err == nil {
+		dirs := []string{filepath.Dir(exe)}
+		if real, err := filepath.EvalSymlinks(exe); err == nil {
+			dirs = append(dirs, filepath.Dir(real))
+		}
+		for _, d := range dirs {
+			p := filepath.Join(d, name)
+			if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+				return p, nil
+			}
+		}
+	}
+	return exec.LookPath(name)
+}
