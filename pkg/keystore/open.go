@@ -16,6 +16,7 @@ import (
 	"github.com/99designs/keyring"
 
 	"github.com/credo-cli/credo/pkg/hint"
+	"github.com/credo-cli/credo/pkg/keystore/filefast"
 	// dbusguard must initialise before keyring, whose init connects to
 	// D-Bus; see its package comment.
 	_ "github.com/credo-cli/credo/pkg/keystore/dbusguard"
@@ -84,22 +85,7 @@ type Config struct {
 // $XDG_DATA_HOME/credo/keyring, else ~/.local/share/credo/keyring
 // (%LOCALAPPDATA%\credo\keyring on Windows).
 func DefaultFileDir(getenv func(string) string) string {
-	if d := getenv("XDG_DATA_HOME"); d != "" && filepath.IsAbs(d) {
-		return filepath.Join(d, "credo", "keyring")
-	}
-	if runtime.GOOS == "windows" {
-		if d := getenv("LOCALAPPDATA"); d != "" {
-			return filepath.Join(d, "credo", "keyring")
-		}
-	}
-	home := getenv("HOME")
-	if home == "" {
-		home = getenv("USERPROFILE")
-	}
-	if home == "" {
-		return filepath.Join("~", ".local", "share", "credo", "keyring")
-	}
-	return filepath.Join(home, ".local", "share", "credo", "keyring")
+	return filefast.DefaultDir(getenv)
 }
 
 // AutoOrder returns the backends tried, in order, when Config.Backend is ""
@@ -193,6 +179,11 @@ func openBackend(cfg Config, b string) (Store, error) {
 		kc.FilePasswordFunc = pp.get
 		s.files = &fileLayout{dir: dir, path: func(name string) string { return filepath.Join(dir, fileEscape(name)) }}
 		s.pass = pp
+		s.reader = &filefast.Reader{
+			Dir:        dir,
+			Passphrase: func() (string, error) { return pp.get("") },
+			Fallback:   s.libGet,
+		}
 	case BackendPass:
 		dir := passDir(cfg)
 		if dir == "" {

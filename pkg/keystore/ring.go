@@ -15,11 +15,9 @@ import (
 	"github.com/99designs/keyring"
 
 	"github.com/credo-cli/credo/pkg/hint"
+	"github.com/credo-cli/credo/pkg/keystore/filefast"
+	"github.com/credo-cli/credo/pkg/keystore/item"
 )
-
-// formatVersion is the version of the JSON inside every item (the item
-// names carry it too, as "v1/").
-const formatVersion = 1
 
 // staleTmpAge is how old a temporary item of an unfinished write must be
 // before a later write deletes it. A write takes milliseconds; a temporary
@@ -37,24 +35,15 @@ type fileLayout struct {
 type store struct {
 	backend string
 	kr      keyring.Keyring
-	files   *fileLayout // file and pass backends; nil for the others
-	pass    *passphrase // file backend only
+	files   *fileLayout      // file and pass backends; nil for the others
+	pass    *passphrase      // file backend only
+	reader  *filefast.Reader // file backend only: its reads
 	now     func() time.Time
 
 	// mu serialises calls into kr: the file backend caches the passphrase
 	// in an unsynchronised field.
 	mu       sync.Mutex
 	verified bool // the file passphrase decrypted an existing item
-}
-
-type keyPayload struct {
-	Version int `json:"Version"`
-	LongTermKey
-}
-
-type sessionPayload struct {
-	Version int `json:"Version"`
-	Session
 }
 
 func (s *store) Backend() string { return s.backend }
@@ -73,7 +62,7 @@ func (s *store) GetKey(profile string) (LongTermKey, error) {
 	if err != nil {
 		return LongTermKey{}, s.itemError(err, keyName(profile), profile, "stored key")
 	}
-	var p keyPayload
+	var p item.KeyPayload
 	if detail := decodePayload(data, &p); detail != "" {
 		return LongTermKey{}, corrupt(profile, "stored key", detail)
 	}
@@ -91,7 +80,7 @@ func (s *store) SetKey(profile string, k LongTermKey) error {
 	if k.AccessKeyID == "" || k.SecretAccessKey == "" {
 		return fmt.Errorf("profile %q: key id and secret must not be empty", profile)
 	}
-	data, err := json.Marshal(keyPayload{Version: formatVersion, LongTermKey: k})
+	data, err := json.Marshal(item.KeyPayload{Version: item.FormatVersion, LongTermKey: k})
 	if err != nil {
 		return err
 	}
@@ -147,7 +136,12 @@ func (s *store) FindSession(profile, cacheKey string, notAfter time.Time) (Sessi
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	names, err := s.namesWithPrefix(sessionDir(profile, cacheKey))
+	if s.reader != nil {
+		// The file backend's rules live in filefast, shared with the lean
+		// front binary.
+		return s.reader.FindSession(profile, cacheKey, notAfter)
+	}
+	names, err := s.namesWithPrefix(item.SessionDir(profile, cacheKey))
 	if err != nil {
 		return Session{}, err
 	}
@@ -166,9 +160,9 @@ func (s *store) FindSession(profile, cacheKey string, notAfter time.Time) (Sessi
 		if err != nil {
 			return Session{}, s.itemError(err, ref.item, profile, "cached session")
 		}
-		var p sessionPayload
-		if detail := decodePayload(data, &p); detail != "" {
-			return Session{}, corrupt(profile, "cached session", detail)
+		var p item.SessionPayload
+		if detail := item.DecodePayload(data, &p); detail != "" {
+			return Session{}, item.Corrupt(profile, "cached session", detail)
 		}
 		if !p.Expiration.After(notAfter) {
 			continue
@@ -190,7 +184,7 @@ func (s *store) SetSession(profile, cacheKey string, sess Session) error {
 	if sess.Expiration.IsZero() {
 		return fmt.Errorf("profile %q: session has no expiration", profile)
 	}
-	data, err := json.Marshal(sessionPayload{Version: formatVersion, Session: sess})
+	data, err := json.Marshal(item.SessionPayload{Version: item.FormatVersion, Session: sess})
 	if err != nil {
 		return err
 	}
@@ -284,60 +278,24 @@ func (s *store) namesWithPrefix(prefix string) ([]string, error) {
 		}
 		return out, nil
 	}
-	f, err := os.Open(s.files.dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("file keyring: listing items: %w", err)
-	}
-	defer f.Close()
-	files, err := f.Readdirnames(-1)
-	if err != nil {
-		return nil, fmt.Errorf("file keyring: listing items: %w", err)
-	}
-	filePrefix := fileEscape(prefix)
-	var out []string
-	for _, fn := range files {
-		if strings.HasPrefix(fn, filePrefix) {
-			out = append(out, fileUnescape(fn))
-		}
-	}
-	return out, nil
+	return filefast.Names(s.files.dir, prefix)
 }
 
-// badItem is what get returns for an item whose bytes cannot be decoded.
-type badItem struct{ detail string }
-
-func (e *badItem) Error() string { return e.detail }
-
-// errKeyUnwrap is get's answer when the file backend's key unwrap fails:
-// either the passphrase is wrong or the item is damaged (itemError tells).
-var errKeyUnwrap = errors.New("key unwrap failed")
-
-// get returns the data of one item: ErrNotFound, a *badItem, errKeyUnwrap or
-// another error.
+// get returns the data of one item: ErrNotFound, an *item.BadDataError,
+// filefast.ErrKeyUnwrap or another error (see itemError).
 func (s *store) get(name string) ([]byte, error) {
-	if s.backend == BackendFile {
-		token, err := os.ReadFile(s.files.path(name))
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, ErrNotFound
-		}
-		if err != nil {
-			return nil, fmt.Errorf("file keyring: %w", err)
-		}
-		pass, err := s.pass.get("")
-		if err != nil {
-			return nil, err
-		}
-		data, err := decodeFileItem(token, pass)
-		if !errors.Is(err, errFallBack) {
-			return data, err
-		}
+	if s.reader != nil {
+		return s.reader.Get(name)
 	}
-	item, err := s.kr.Get(name)
+	return s.libGet(name)
+}
+
+// libGet reads one item through the library, with its errors sorted as
+// get's.
+func (s *store) libGet(name string) ([]byte, error) {
+	it, err := s.kr.Get(name)
 	if err == nil {
-		return item.Data, nil
+		return it.Data, nil
 	}
 	if errors.Is(err, keyring.ErrKeyNotFound) {
 		return nil, ErrNotFound
@@ -350,61 +308,31 @@ func (s *store) get(name string) ([]byte, error) {
 	case errors.As(err, &pe):
 		return nil, err
 	case errors.As(err, &syntaxErr), errors.As(err, &typeErr):
-		return nil, &badItem{"invalid JSON"}
+		return nil, &item.BadDataError{Detail: "invalid JSON"}
 	case s.pass == nil:
 		return nil, fmt.Errorf("%s keyring: %w", s.backend, err)
 	case errors.As(err, &pathErr):
 		return nil, fmt.Errorf("file keyring: %w", err)
 	case strings.Contains(err.Error(), "integrity check failed"):
-		return nil, errKeyUnwrap
+		return nil, filefast.ErrKeyUnwrap
 	}
-	return nil, &badItem{"not valid encrypted data"}
+	return nil, &item.BadDataError{Detail: "not valid encrypted data"}
 }
 
 // itemError turns an error of get(name) into the error the user sees.
 func (s *store) itemError(err error, name, profile, what string) error {
-	var bad *badItem
-	switch {
-	case errors.As(err, &bad):
-		return corrupt(profile, what, bad.detail)
-	case errors.Is(err, errKeyUnwrap):
-		if s.otherItemDecrypts(name) {
-			return corrupt(profile, what, "it does not decrypt although other items do")
-		}
-		return s.wrongPassphrase()
+	if s.reader != nil {
+		return s.reader.ItemError(err, name, profile, what)
+	}
+	var bad *item.BadDataError
+	if errors.As(err, &bad) {
+		return item.Corrupt(profile, what, bad.Detail)
 	}
 	var pe *passphraseError
 	if errors.As(err, &pe) {
 		return err
 	}
 	return fmt.Errorf("profile %q: reading %s: %w", profile, what, err)
-}
-
-// otherItemDecrypts reports whether some item other than name decrypts with
-// the current passphrase (it tries a few).
-func (s *store) otherItemDecrypts(name string) bool {
-	names, err := s.names()
-	if err != nil {
-		return false
-	}
-	tries := 0
-	for _, n := range names {
-		if n == name || isTmpName(n) || !strings.HasPrefix(n, "v1/") {
-			continue
-		}
-		if _, err := s.get(n); err == nil {
-			return true
-		}
-		if tries++; tries == 3 {
-			break
-		}
-	}
-	return false
-}
-
-func (s *store) wrongPassphrase() error {
-	return hint.Wrap(fmt.Errorf("file keyring %q: %w", s.pass.dir, ErrWrongPassphrase),
-		"enter the passphrase this keyring was created with (or set CREDO_FILE_PASSPHRASE to it)")
 }
 
 // checkPassphrase makes sure, before the first write of a file store, that
@@ -431,7 +359,7 @@ func (s *store) checkPassphrase() error {
 			return nil
 		case errors.As(err, &pe):
 			return err
-		case errors.Is(err, errKeyUnwrap):
+		case errors.Is(err, filefast.ErrKeyUnwrap):
 			unwrapFailures++
 		}
 		if tries++; tries == 3 {
@@ -439,7 +367,7 @@ func (s *store) checkPassphrase() error {
 		}
 	}
 	if unwrapFailures > 0 {
-		return s.wrongPassphrase()
+		return filefast.WrongPassphrase(s.pass.dir)
 	}
 	s.verified = true
 	return nil
@@ -450,11 +378,11 @@ func (s *store) checkPassphrase() error {
 // concurrent writer or a crash sees the old or the new item, never a torn
 // one; the library itself truncates and rewrites in place.
 func (s *store) put(name string, data []byte) error {
-	item := func(key string) keyring.Item {
+	newItem := func(key string) keyring.Item {
 		return keyring.Item{Key: key, Data: data, Label: "credo " + name, Description: "credo"}
 	}
 	if s.files == nil {
-		err := s.kr.Set(item(name))
+		err := s.kr.Set(newItem(name))
 		if err != nil && s.backend == BackendSecretService && strings.Contains(err.Error(), "Object does not exist") {
 			return hint.Wrap(fmt.Errorf("secret-service keyring: %w", err),
 				"the collection does not exist and cannot be created without a desktop prompt; set CREDO_SECRET_SERVICE_COLLECTION=login")
@@ -472,7 +400,7 @@ func (s *store) put(name string, data []byte) error {
 		return err
 	}
 	src, dst := s.files.path(tmp), s.files.path(name)
-	if err := s.kr.Set(item(tmp)); err != nil {
+	if err := s.kr.Set(newItem(tmp)); err != nil {
 		_ = os.Remove(src)
 		var pe *passphraseError
 		if errors.As(err, &pe) {
@@ -567,55 +495,8 @@ func (s *store) tidy(drop func(SessionRef) bool) {
 	}
 }
 
-// decodePayload decodes an item's JSON into v (a *keyPayload or
-// *sessionPayload) and returns "" or what is wrong with it.
-func decodePayload(data []byte, v any) string {
-	var hdr struct {
-		Version *int `json:"Version"`
-	}
-	if err := json.Unmarshal(data, &hdr); err != nil {
-		return "invalid JSON"
-	}
-	if hdr.Version == nil {
-		return "no format version"
-	}
-	if *hdr.Version != formatVersion {
-		return fmt.Sprintf("format version %d is not supported (this credo reads version %d)", *hdr.Version, formatVersion)
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		return "invalid JSON"
-	}
-	return ""
-}
+func decodePayload(data []byte, v any) string { return item.DecodePayload(data, v) }
 
-// corruptError is an item that cannot be read.
-type corruptError struct{ profile, what, detail string }
+func corrupt(profile, what, detail string) error { return item.Corrupt(profile, what, detail) }
 
-func (e *corruptError) Error() string {
-	return fmt.Sprintf("profile %q: %s is unreadable: %s", e.profile, e.what, e.detail)
-}
-
-func (e *corruptError) Is(target error) bool { return target == ErrCorrupt }
-
-func corrupt(profile, what, detail string) error {
-	err := &corruptError{profile: profile, what: what, detail: detail}
-	if what == "stored key" {
-		return hint.Wrap(err, fmt.Sprintf("run \"credo remove %s\" to delete it, then \"credo add %s\" to store the key again", shellQuote(profile), shellQuote(profile)))
-	}
-	return hint.Wrap(err, fmt.Sprintf("run \"credo clear %s\" to delete the cached sessions", shellQuote(profile)))
-}
-
-// shellQuote quotes s for a POSIX shell when it needs it.
-func shellQuote(s string) string {
-	safe := s != ""
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-_./@+=:,", c)) {
-			safe = false
-			break
-		}
-	}
-	if safe {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+func shellQuote(s string) string { return item.ShellQuote(s) }

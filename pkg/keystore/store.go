@@ -5,37 +5,31 @@
 package keystore
 
 import (
-	"errors"
 	"time"
+
+	"github.com/credo-cli/credo/pkg/keystore/item"
 )
 
-// ErrNotFound is returned (wrapped) when an item does not exist.
-var ErrNotFound = errors.New("not found")
+// ErrNotFound is returned (wrapped) when an item does not exist; it is
+// item.ErrNotFound, so errors.Is matches across both packages.
+var ErrNotFound = item.ErrNotFound
 
 // ErrCorrupt is returned (wrapped, with a hint naming the repair command)
 // when a stored item cannot be read: garbage bytes, an unknown format
 // version, invalid JSON. Other items keep working, and RemoveKey and
-// RemoveSession delete such an item without reading it.
-var ErrCorrupt = errors.New("unreadable item")
+// RemoveSession delete such an item without reading it. It is
+// item.ErrCorrupt.
+var ErrCorrupt = item.ErrCorrupt
 
 // ErrWrongPassphrase is returned (wrapped) when the file backend's
-// passphrase does not decrypt its items.
-var ErrWrongPassphrase = errors.New("wrong passphrase")
+// passphrase does not decrypt its items. It is item.ErrWrongPassphrase.
+var ErrWrongPassphrase = item.ErrWrongPassphrase
 
 // LongTermKey is an IAM user's access key, as stored by `credo add`.
-type LongTermKey struct {
-	AccessKeyID     string    `json:"AccessKeyId"`
-	SecretAccessKey string    `json:"SecretAccessKey"`
-	Added           time.Time `json:"Added"`
-}
+type LongTermKey = item.LongTermKey
 
 // Session is a cached set of temporary credentials.
-type Session struct {
-	AccessKeyID     string    `json:"AccessKeyId"`
-	SecretAccessKey string    `json:"SecretAccessKey"`
-	SessionToken    string    `json:"SessionToken"`
-	Expiration      time.Time `json:"Expiration"`
-}
+type Session = item.Session
 
 // SessionRef names a cached session without decrypting it: item names carry
 // the profile, the cache key and the expiry.

@@ -1,4 +1,4 @@
-package keystore
+package filefast
 
 import (
 	"bytes"
@@ -11,42 +11,49 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-
-	"github.com/99designs/keyring"
 )
 
-// A fast reader for the file backend's items, for the hot path.
+// The decoder of the file backend's items.
 //
 // 99designs/keyring writes each item as a compact JWE (RFC 7516) with
 // PBES2-HS256+A128KW key management and A256GCM content encryption, through
 // github.com/dvsekhvalnov/jose2go. Decrypting is dominated by PBKDF2 (8192
 // rounds of HMAC-SHA256), which the standard library's crypto/pbkdf2 does
 // about twice as fast as jose2go's. decodeFileItem handles exactly that
-// format; anything else makes the caller fall back to the library, so the
-// library stays the authority on the format, and it still does every write.
+// format; anything else is ErrUnsupported, on which pkg/keystore falls back
+// to the library (and the lean front binary to the full one), so the library
+// stays the authority on the format, and it still does every write.
 
-// errFallBack tells the caller to let the library decode the item.
-var errFallBack = errors.New("not the expected JWE form")
+// ErrUnsupported is returned (wrapped) for an item in a form this package
+// does not decode: the caller must let 99designs/keyring read it (the lean
+// front binary runs the full credo). It is not a verdict on the item, which
+// the library may still read, or find damaged.
+var ErrUnsupported = errors.New("file keyring item not in the form the lean reader decodes")
+
+// ErrKeyUnwrap is Decode's answer when the content key does not unwrap:
+// either the passphrase is wrong or the item is damaged (Reader.ItemError
+// tells which).
+var ErrKeyUnwrap = errors.New("key unwrap failed")
 
 // maxPBKDF2Rounds bounds the work an item's header can ask for.
 const maxPBKDF2Rounds = 10_000_000
 
 var keyWrapIV = []byte{0xA6, 0xA6, 0xA6, 0xA6, 0xA6, 0xA6, 0xA6, 0xA6}
 
-// decodeFileItem decrypts token with passphrase and returns the item's data.
-// Errors: errKeyUnwrap (wrong passphrase, or a damaged wrapped key), or
-// errFallBack for anything it does not handle.
-func decodeFileItem(token []byte, passphrase string) ([]byte, error) {
+// Decode decrypts token, the contents of one item's file, with passphrase
+// and returns the item's data. Errors: ErrKeyUnwrap (wrong passphrase, or a
+// damaged wrapped key), or ErrUnsupported for anything it does not handle.
+func Decode(token []byte, passphrase string) ([]byte, error) {
 	parts := bytes.Split(bytes.TrimSpace(token), []byte("."))
 	if len(parts) != 5 {
-		return nil, errFallBack
+		return nil, ErrUnsupported
 	}
 	var dec [5][]byte
 	for i, p := range parts {
 		b := make([]byte, base64.RawURLEncoding.DecodedLen(len(p)))
 		n, err := base64.RawURLEncoding.Decode(b, p)
 		if err != nil {
-			return nil, errFallBack
+			return nil, ErrUnsupported
 		}
 		dec[i] = b[:n]
 	}
@@ -58,47 +65,48 @@ func decodeFileItem(token []byte, passphrase string) ([]byte, error) {
 		P2S *string  `json:"p2s"`
 	}
 	if err := json.Unmarshal(dec[0], &hdr); err != nil {
-		return nil, errFallBack
+		return nil, ErrUnsupported
 	}
 	if hdr.Alg != "PBES2-HS256+A128KW" || hdr.Enc != "A256GCM" || hdr.Zip != nil || hdr.P2C == nil || hdr.P2S == nil {
-		return nil, errFallBack
+		return nil, ErrUnsupported
 	}
 	rounds := int(*hdr.P2C)
 	if float64(rounds) != *hdr.P2C || rounds < 1 || rounds > maxPBKDF2Rounds {
-		return nil, errFallBack
+		return nil, ErrUnsupported
 	}
 	saltInput, err := base64.RawURLEncoding.DecodeString(*hdr.P2S)
 	if err != nil {
-		return nil, errFallBack
+		return nil, ErrUnsupported
 	}
 	salt := append([]byte(hdr.Alg+"\x00"), saltInput...)
 	kek, err := pbkdf2.Key(sha256.New, passphrase, salt, rounds, 16)
 	if err != nil {
-		return nil, errFallBack
+		return nil, ErrUnsupported
 	}
 	cek, err := aesKeyUnwrap(kek, dec[1])
 	if err != nil {
 		return nil, err
 	}
 	if len(cek) != 32 || len(dec[2]) != 12 || len(dec[4]) != 16 {
-		return nil, errFallBack
+		return nil, ErrUnsupported
 	}
 	block, err := aes.NewCipher(cek)
 	if err != nil {
-		return nil, errFallBack
+		return nil, ErrUnsupported
 	}
 	gcm, err := cipher.NewGCM(block)
 	if err != nil {
-		return nil, errFallBack
+		return nil, ErrUnsupported
 	}
 	sealed := append(append([]byte{}, dec[3]...), dec[4]...)
 	plain, err := gcm.Open(nil, dec[2], sealed, parts[0])
 	if err != nil {
-		return nil, errFallBack
+		return nil, ErrUnsupported
 	}
-	var item keyring.Item
+	// The JSON of a keyring.Item; only Data matters here.
+	var item struct{ Data []byte }
 	if err := json.Unmarshal(plain, &item); err != nil {
-		return nil, errFallBack
+		return nil, ErrUnsupported
 	}
 	return item.Data, nil
 }
@@ -106,11 +114,11 @@ func decodeFileItem(token []byte, passphrase string) ([]byte, error) {
 // aesKeyUnwrap is the AES Key Unwrap of RFC 3394, section 2.2.2.
 func aesKeyUnwrap(kek, wrapped []byte) ([]byte, error) {
 	if len(wrapped)%8 != 0 || len(wrapped) < 24 {
-		return nil, errFallBack
+		return nil, ErrUnsupported
 	}
 	block, err := aes.NewCipher(kek)
 	if err != nil {
-		return nil, errFallBack
+		return nil, ErrUnsupported
 	}
 	n := len(wrapped)/8 - 1
 	a := binary.BigEndian.Uint64(wrapped[:8])
@@ -128,7 +136,7 @@ func aesKeyUnwrap(kek, wrapped []byte) ([]byte, error) {
 	var got [8]byte
 	binary.BigEndian.PutUint64(got[:], a)
 	if subtle.ConstantTimeCompare(got[:], keyWrapIV) != 1 {
-		return nil, errKeyUnwrap
+		return nil, ErrKeyUnwrap
 	}
 	return r, nil
 }

@@ -1,4 +1,4 @@
-package keystore
+package filefast
 
 import (
 	"bytes"
@@ -21,14 +21,16 @@ func TestAESKeyUnwrapRFC3394Vector(t *testing.T) {
 		t.Fatalf("aesKeyUnwrap = %x, %v", got, err)
 	}
 	wrapped[3] ^= 1
-	if _, err := aesKeyUnwrap(kek, wrapped); !errors.Is(err, errKeyUnwrap) {
+	if _, err := aesKeyUnwrap(kek, wrapped); !errors.Is(err, ErrKeyUnwrap) {
 		t.Fatalf("damaged: %v", err)
 	}
 }
 
-// TestDecodeFileItemReadsLibraryItems checks the fast reader against items
+const testPassphrase = "correct horse battery staple"
+
+// TestDecodeReadsLibraryItems checks the fast reader against items
 // written by 99designs/keyring itself.
-func TestDecodeFileItemReadsLibraryItems(t *testing.T) {
+func TestDecodeReadsLibraryItems(t *testing.T) {
 	dir := t.TempDir()
 	kr, err := keyring.Open(keyring.Config{AllowedBackends: []keyring.BackendType{keyring.FileBackend}, FileDir: dir, FilePasswordFunc: keyring.FixedStringPrompt(testPassphrase)})
 	if err != nil {
@@ -38,21 +40,21 @@ func TestDecodeFileItemReadsLibraryItems(t *testing.T) {
 		if err := kr.Set(keyring.Item{Key: "v1/key/dev", Data: data, Label: "l"}); err != nil {
 			t.Fatal(err)
 		}
-		token, err := os.ReadFile(filepath.Join(dir, fileEscape("v1/key/dev")))
+		token, err := os.ReadFile(filepath.Join(dir, FileName("v1/key/dev")))
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := decodeFileItem(token, testPassphrase)
+		got, err := Decode(token, testPassphrase)
 		if err != nil || !bytes.Equal(got, data) {
-			t.Fatalf("decodeFileItem = %q, %v; want %q", got, err, data)
+			t.Fatalf("Decode = %q, %v; want %q", got, err, data)
 		}
-		if _, err := decodeFileItem(token, "wrong"); !errors.Is(err, errKeyUnwrap) {
+		if _, err := Decode(token, "wrong"); !errors.Is(err, ErrKeyUnwrap) {
 			t.Fatalf("wrong passphrase: %v", err)
 		}
 	}
 	for _, junk := range []string{"", "junk", "a.b.c.d.e", "e30.e30.e30.e30.e30"} {
-		if _, err := decodeFileItem([]byte(junk), testPassphrase); !errors.Is(err, errFallBack) {
-			t.Errorf("decodeFileItem(%q) = %v, want errFallBack", junk, err)
+		if _, err := Decode([]byte(junk), testPassphrase); !errors.Is(err, ErrUnsupported) {
+			t.Errorf("Decode(%q) = %v, want ErrUnsupported", junk, err)
 		}
 	}
 }

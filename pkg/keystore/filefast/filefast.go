@@ -1,0 +1,304 @@
+// Package filefast reads the items of 99designs/keyring's file backend with
+// the standard library alone: the folder's file names, the JWE each file
+// holds, and credo's cached sessions in them. It is the hot path of credo's
+// lean front binary (which must not link the keyring library, D-Bus or the
+// AWS SDK) and of pkg/keystore's file backend, so the rules for choosing a
+// cached session exist once. It never writes; pkg/keystore does every write
+// through the library.
+//
+// It is part of credo's implementation, not a public API.
+package filefast
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/credo-cli/credo/pkg/hint"
+	"github.com/credo-cli/credo/pkg/keystore/item"
+)
+
+// DefaultDir returns the file backend's default folder:
+// $XDG_DATA_HOME/credo/keyring, else ~/.local/share/credo/keyring
+// (%LOCALAPPDATA%\credo\keyring on Windows).
+func DefaultDir(getenv func(string) string) string {
+	if d := getenv("XDG_DATA_HOME"); d != "" && filepath.IsAbs(d) {
+		return filepath.Join(d, "credo", "keyring")
+	}
+	if runtime.GOOS == "windows" {
+		if d := getenv("LOCALAPPDATA"); d != "" {
+			return filepath.Join(d, "credo", "keyring")
+		}
+	}
+	home := getenv("HOME")
+	if home == "" {
+		home = getenv("USERPROFILE")
+	}
+	if home == "" {
+		return filepath.Join("~", ".local", "share", "credo", "keyring")
+	}
+	return filepath.Join(home, ".local", "share", "credo", "keyring")
+}
+
+// ExpandTilde expands a leading "~/" of dir to the home folder as
+// 99designs/keyring's ExpandTilde does (os.UserHomeDir: $HOME, or
+// %USERPROFILE% on Windows), with the environment read through getenv. An
+// error when dir needs a home folder and none is set.
+func ExpandTilde(dir string, getenv func(string) string) (string, error) {
+	if !strings.HasPrefix(dir, "~/") {
+		return dir, nil
+	}
+	key := "HOME"
+	if runtime.GOOS == "windows" {
+		key = "USERPROFILE"
+	}
+	home := getenv(key)
+	if home == "" {
+		return "", fmt.Errorf("$%s is not defined", key)
+	}
+	return strings.Replace(dir, "~", home, 1), nil
+}
+
+// FileName is the file name the file backend gives to item name: the name
+// with "%" and "/" percent-encoded, as 99designs/keyring v1.2.2 does it
+// (file.go filenameEscape, github.com/mtibben/percent Encode(name, "/")).
+func FileName(name string) string {
+	const hexDigits = "0123456789ABCDEF"
+	if !strings.ContainsAny(name, "%/") && utf8.ValidString(name) {
+		return name
+	}
+	var b strings.Builder
+	var buf [utf8.UTFMax]byte
+	for _, c := range name { // by rune, as percent.Encode (invalid bytes become U+FFFD)
+		if c != '/' && c != '%' {
+			b.WriteRune(c)
+			continue
+		}
+		n := utf8.EncodeRune(buf[:], c)
+		for _, x := range buf[:n] {
+			b.WriteByte('%')
+			b.WriteByte(hexDigits[x>>4])
+			b.WriteByte(hexDigits[x&15])
+		}
+	}
+	return b.String()
+}
+
+// ItemName reverses FileName as the library does (percent.Decode): every
+// "%XX" with two hex digits becomes that byte.
+func ItemName(file string) string {
+	if !strings.Contains(file, "%") {
+		return file
+	}
+	b := make([]byte, 0, len(file))
+	for i := 0; i < len(file); i++ {
+		if file[i] == '%' && i+2 < len(file) && isHex(file[i+1]) && isHex(file[i+2]) {
+			b = append(b, unhex(file[i+1])<<4|unhex(file[i+2]))
+			i += 2
+			continue
+		}
+		b = append(b, file[i])
+	}
+	return string(b)
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
+// Names lists the item names in dir that start with prefix, unsorted,
+// temporary items included; none when dir does not exist (listing never
+// creates it). Only the matching file names are decoded.
+func Names(dir, prefix string) ([]string, error) {
+	f, err := os.Open(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("file keyring: listing items: %w", err)
+	}
+	defer f.Close()
+	files, err := f.Readdirnames(-1)
+	if err != nil {
+		return nil, fmt.Errorf("file keyring: listing items: %w", err)
+	}
+	filePrefix := FileName(prefix)
+	var out []string
+	for _, fn := range files {
+		if strings.HasPrefix(fn, filePrefix) {
+			out = append(out, ItemName(fn))
+		}
+	}
+	return out, nil
+}
+
+// WrongPassphrase is the error for a passphrase that does not decrypt the
+// items of the file keyring in dir; it matches item.ErrWrongPassphrase.
+func WrongPassphrase(dir string) error {
+	return hint.Wrap(fmt.Errorf("file keyring %q: %w", dir, item.ErrWrongPassphrase),
+		"enter the passphrase this keyring was created with (or set CREDO_FILE_PASSPHRASE to it)")
+}
+
+// Reader reads the items of one file keyring folder. Its zero value is not
+// usable: Dir and Passphrase are required. A Reader holds no state of its
+// own; it is safe for concurrent use when Passphrase and Fallback are.
+type Reader struct {
+	// Dir is the keyring folder (already expanded, see ExpandTilde).
+	Dir string
+	// Passphrase returns the keyring's passphrase. It is called before each
+	// decryption, never for listing; an error it returns is passed on
+	// unchanged by ItemError.
+	Passphrase func() (string, error)
+	// Fallback, when set, reads an item that Decode does not handle
+	// (ErrUnsupported), with the keyring library. It returns the item's data
+	// or item.ErrNotFound, ErrKeyUnwrap, an *item.BadDataError, or another
+	// error. When nil, such an item gives an error wrapping ErrUnsupported.
+	Fallback func(name string) ([]byte, error)
+}
+
+// passphraseFailure carries an error of Reader.Passphrase through Get.
+type passphraseFailure struct{ err error }
+
+func (e *passphraseFailure) Error() string { return e.err.Error() }
+func (e *passphraseFailure) Unwrap() error { return e.err }
+
+// Get returns the data of item name: item.ErrNotFound when its file does
+// not exist, ErrKeyUnwrap, ErrUnsupported (no Fallback), the Fallback's
+// errors, an error wrapping the Passphrase function's, or an I/O error.
+// ItemError turns any of them into the error the user sees.
+func (r *Reader) Get(name string) ([]byte, error) {
+	token, err := os.ReadFile(filepath.Join(r.Dir, FileName(name)))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, item.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("file keyring: %w", err)
+	}
+	pass, err := r.Passphrase()
+	if err != nil {
+		return nil, &passphraseFailure{err}
+	}
+	data, err := Decode(token, pass)
+	if errors.Is(err, ErrUnsupported) && r.Fallback != nil {
+		return r.Fallback(name)
+	}
+	return data, err
+}
+
+// ItemError turns an error of Get(name) into the error the user sees, for
+// the item of profile that is what ("stored key" or "cached session"): a
+// corrupt item (item.ErrCorrupt, with the repair hint), a wrong passphrase
+// (item.ErrWrongPassphrase, when no other item decrypts either), the
+// Passphrase function's error as it is, or the error wrapped with the
+// profile.
+func (r *Reader) ItemError(err error, name, profile, what string) error {
+	var pf *passphraseFailure
+	var bad *item.BadDataError
+	switch {
+	case errors.As(err, &pf):
+		return pf.err
+	case errors.As(err, &bad):
+		return item.Corrupt(profile, what, bad.Detail)
+	case errors.Is(err, ErrKeyUnwrap):
+		if r.otherItemDecrypts(name) {
+			return item.Corrupt(profile, what, "it does not decrypt although other items do")
+		}
+		return WrongPassphrase(r.Dir)
+	}
+	return fmt.Errorf("profile %q: reading %s: %w", profile, what, err)
+}
+
+// otherItemDecrypts reports whether some item other than name decrypts with
+// the current passphrase (it tries a few).
+func (r *Reader) otherItemDecrypts(name string) bool {
+	names, err := Names(r.Dir, "")
+	if err != nil {
+		return false
+	}
+	tries := 0
+	for _, n := range names {
+		if n == name || item.IsTmpName(n) || !strings.HasPrefix(n, "v1/") {
+			continue
+		}
+		if _, err := r.Get(n); err == nil {
+			return true
+		}
+		if tries++; tries == 3 {
+			break
+		}
+	}
+	return false
+}
+
+// FindSession returns the cached session of profile and cacheKey that
+// expires last, if it is still valid after notAfter. It lists the session
+// names (which carry the expiry) and decrypts only the newest valid one (a
+// later one only if that item has vanished or holds an earlier expiry than
+// its name); temporary items of unfinished writes are ignored. Errors: one
+// wrapping item.ErrNotFound when there is none, item.ErrWrongPassphrase,
+// item.ErrCorrupt, ErrUnsupported (Reader without Fallback), or another
+// error (see ItemError).
+func (r *Reader) FindSession(profile, cacheKey string, notAfter time.Time) (item.Session, error) {
+	if err := item.CheckProfile(profile); err != nil {
+		return item.Session{}, err
+	}
+	names, err := Names(r.Dir, item.SessionDir(profile, cacheKey))
+	if err != nil {
+		return item.Session{}, err
+	}
+	type candidate struct {
+		name string
+		exp  time.Time
+	}
+	var cands []candidate
+	for _, n := range names {
+		if _, _, exp, ok := item.ParseSessionName(n); ok && exp.After(notAfter) {
+			cands = append(cands, candidate{n, exp})
+		}
+	}
+	sort.Slice(cands, func(i, j int) bool { return cands[i].exp.After(cands[j].exp) })
+	for _, c := range cands {
+		data, err := r.Get(c.name)
+		if errors.Is(err, item.ErrNotFound) {
+			continue // removed by another process since the listing
+		}
+		if err != nil {
+			return item.Session{}, r.ItemError(err, c.name, profile, "cached session")
+		}
+		var p item.SessionPayload
+		if detail := item.DecodePayload(data, &p); detail != "" {
+			return item.Session{}, item.Corrupt(profile, "cached session", detail)
+		}
+		if !p.Expiration.After(notAfter) {
+			continue
+		}
+		return p.Session, nil
+	}
+	return item.Session{}, fmt.Errorf("profile %q: no cached session: %w", profile, item.ErrNotFound)
+}
+
+// FindSession is Reader.FindSession on the keyring folder dir with a known
+// passphrase and no fallback: an item the lean decoder does not handle gives
+// an error wrapping ErrUnsupported, on which the caller should let the full
+// credo (99designs/keyring) answer.
+func FindSession(dir, passphrase, profile, cacheKey string, notAfter time.Time) (item.Session, error) {
+	r := &Reader{Dir: dir, Passphrase: func() (string, error) { return passphrase, nil }}
+	return r.FindSession(profile, cacheKey, notAfter)
+}
