@@ -146,6 +146,11 @@ func (x *run) find(n *node, skip string) (aws.Credentials, bool) {
 		if !errors.Is(err, keystore.ErrNotFound) {
 			x.debug("reading the session cache failed", "profile", n.Profile.Name, "error", err)
 		}
+		// A cached session is only a cache: an unreadable one is replaced
+		// (SetSession drops it), and the user is told once.
+		if errors.Is(err, keystore.ErrCorrupt) && x.r.Notice != nil {
+			fmt.Fprintf(x.r.Notice, "credo: warning: %v; getting a new session\n", err)
+		}
 		return aws.Credentials{}, false
 	}
 	if skip != "" && s.AccessKeyID == skip {

@@ -184,9 +184,13 @@ func cached(req *request, env *Env) (handout.Credentials, string, bool) {
 	if backend != "file" || passphrase == "" {
 		return handout.Credentials{}, "", false
 	}
+	var err error
 	dir := firstOf(getenv("CREDO_FILE_DIR"), set["file_dir"])
 	if dir == "" {
 		dir = filefast.DefaultDir(getenv)
+	}
+	if dir, err = filefast.ExpandTilde(dir, getenv); err != nil {
+		return handout.Credentials{}, "", false
 	}
 	minTTL, err := time.ParseDuration(firstOf(getenv("CREDO_MIN_TTL"), set["min_ttl"], "15m"))
 	if err != nil || minTTL < 0 {
@@ -282,9 +286,6 @@ func readSettings(getenv func(string) string) (map[string]string, bool) {
 			}
 			out[key] = value
 		}
-	}
-	if strings.HasPrefix(out["file_dir"], "~") {
-		return nil, false
 	}
 	return out, sc.Err() == nil
 }

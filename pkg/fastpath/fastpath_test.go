@@ -167,10 +167,10 @@ func TestServesWhatCoreServes(t *testing.T) {
 
 func TestExecOnTheFastPath(t *testing.T) {
 	w := newWorld(t, cfg)
-	w.core("", "export", "prod")
+	w.core("", "export", "dev")
 	w.env["AWS_PROFILE"] = "other"
 	w.env["KEEP"] = "1"
-	_, _, handled, call := w.serve("exec", "prod", "--", "env", "-0")
+	_, _, handled, call := w.serve("exec", "dev", "--", "env", "-0")
 	if !handled {
 		t.Fatal("exec of a cached profile was not served")
 	}
@@ -178,7 +178,7 @@ func TestExecOnTheFastPath(t *testing.T) {
 		t.Fatalf("exec %q %q", call.path, call.argv)
 	}
 	env := strings.Join(call.env, "\n") + "\n"
-	for _, want := range []string{"AWS_ACCESS_KEY_ID=ASIA", "AWS_SESSION_TOKEN=", "AWS_CREDENTIAL_EXPIRATION=", "AWS_REGION=eu-west-1\n", "CREDO_PROFILE=prod\n", "KEEP=1\n"} {
+	for _, want := range []string{"AWS_ACCESS_KEY_ID=ASIA", "AWS_SESSION_TOKEN=", "AWS_CREDENTIAL_EXPIRATION=", "AWS_REGION=eu-west-1\n", "CREDO_PROFILE=dev\n", "KEEP=1\n"} {
 		if !strings.Contains(env, want) {
 			t.Errorf("child env lacks %s", want)
 		}
