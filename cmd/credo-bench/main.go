@@ -99,6 +99,16 @@ func run(credo string, runs int) error {
 		return err
 	}
 	fmt.Printf("startup: credo --version median wall %.2f ms (target <= 2 ms)\n", ms(ver.median))
+	// What this machine charges any process, for reading the figures above.
+	trueWall, err := b.measureBinary(runs, "/bin/true")
+	if err != nil {
+		return err
+	}
+	coreVer, err := b.measureBinary(runs, filepath.Join(filepath.Dir(b.credo), "credo-core"), "--version")
+	if err != nil {
+		return err
+	}
+	fmt.Printf("baseline: /bin/true median wall %.2f ms; credo-core --version (the full binary the front avoids) %.2f ms\n", ms(trueWall), ms(coreVer))
 
 	// Cold path: a chain of three roles, nothing cached, fake STS at once.
 	var cold []time.Duration
@@ -317,6 +327,23 @@ func (b *bench) measure(runs int, args ...string) (result, error) {
 		peak = max(peak, rss)
 	}
 	return result{median: median(walls), peakRSS: float64(peak) / 1024}, nil
+}
+
+// measureBinary is measure for another program, without credo's environment.
+func (b *bench) measureBinary(runs int, path string, args ...string) (time.Duration, error) {
+	var walls []time.Duration
+	for i := 0; i < runs+5; i++ {
+		cmd := exec.Command(path, args...)
+		cmd.Env = b.env
+		start := time.Now()
+		if err := cmd.Run(); err != nil {
+			return 0, fmt.Errorf("%s: %v", path, err)
+		}
+		if i >= 5 {
+			walls = append(walls, time.Since(start))
+		}
+	}
+	return median(walls), nil
 }
 
 // timed runs credo once and returns its wall time and peak RSS in KiB.

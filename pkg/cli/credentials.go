@@ -30,7 +30,7 @@ func (f *Factory) retrieve(ctx context.Context, req credRequest) (aws.Credential
 	// Load reports problems anywhere in the files; Chain reports those of
 	// this profile's chain only, so a mistake in an unrelated profile does
 	// not stop this one.
-	cfg, err := f.Config()
+	cfg, err := config.LoadLazily(f.ConfigFiles())
 	if cfg == nil {
 		return aws.Credentials{}, "", err
 	}

@@ -83,6 +83,13 @@ func (c *Config) Chain(name string) ([]*Profile, error) {
 
 // chainProblems appends Load's problems of profile, each with the chain.
 func (c *Config) chainProblems(errs []*Error, profile string, names []string) []*Error {
+	if c.lazy {
+		c.mu.Lock()
+		if j, ok := c.index[profile]; ok && !c.recs[j].checked {
+			c.check(&c.recs[j])
+		}
+		c.mu.Unlock()
+	}
 	for _, e := range c.byProfile[profile] {
 		cp := *e
 		cp.Chain = clone(names)

@@ -20,7 +20,7 @@ func FuzzLoad(f *testing.F) {
 
 	files := Files{ConfigPath: "/fuzz/config", CredentialsPath: "/fuzz/credentials"}
 	f.Fuzz(func(t *testing.T, config, credentials string) {
-		c, err := loadData(files, config, credentials)
+		c, err := loadData(files, config, credentials, false)
 		if c == nil {
 			t.Fatal("nil Config")
 		}
@@ -66,7 +66,7 @@ func FuzzLoad(f *testing.F) {
 		if hasProfileSection("", []byte(config), "fuzz-added") {
 			return
 		}
-		c2, err := loadData(Files{ConfigPath: "/fuzz/config"}, string(out), "")
+		c2, err := loadData(Files{ConfigPath: "/fuzz/config"}, string(out), "", false)
 		if err != nil {
 			t.Fatalf("file broke after appending a section: %v\n%q", err, out)
 		}

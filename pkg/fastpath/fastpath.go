@@ -199,7 +199,7 @@ func cached(req *request, env *Env) (handout.Credentials, string, bool) {
 
 	profile := firstOf(req.profile, getenv("AWS_PROFILE"), "default")
 	home := firstOf(getenv("HOME"), getenv("USERPROFILE"))
-	cfg, err := config.Load(config.DefaultFiles(getenv, home))
+	cfg, err := config.LoadLazily(config.DefaultFiles(getenv, home))
 	if cfg == nil {
 		return handout.Credentials{}, "", false
 	}
