@@ -1,0 +1,146 @@
+//go:build linux || darwin
+
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+)
+
+// ptySession runs credo with a pseudo-terminal as its controlling terminal
+// and standard streams, so that every prompt can be seen and answered.
+type ptySession struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	tty    *os.File
+	screen *syncBuffer
+	done   chan struct{}
+	ctx    context.Context
+}
+
+func startPTY(t *testing.T, env []string, args ...string) *ptySession {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	cmd := exec.CommandContext(ctx, "credo", args...)
+	cmd.Env = env
+	tty, err := pty.Start(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tty.Close() })
+	s := &ptySession{t: t, cmd: cmd, tty: tty, screen: &syncBuffer{}, done: make(chan struct{}), ctx: ctx}
+	go func() {
+		_, _ = io.Copy(s.screen, tty)
+		close(s.done)
+	}()
+	return s
+}
+
+// answer waits for prompt on the screen, then types line.
+func (s *ptySession) answer(prompt, line string) {
+	s.t.Helper()
+	waitFor(s.t, s.ctx, s.screen, prompt)
+	if _, err := s.tty.Write([]byte(line + "\r")); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// wait returns the exit error and everything the terminal showed.
+func (s *ptySession) wait() (error, string) {
+	err := s.cmd.Wait()
+	select {
+	case <-s.done:
+	case <-time.After(5 * time.Second):
+	}
+	return err, s.screen.String()
+}
+
+func interactiveEnv(t *testing.T) (env []string, home string) {
+	t.Helper()
+	dir := t.TempDir()
+	home = filepath.Join(dir, "home")
+	if err := os.MkdirAll(filepath.Join(home, ".aws"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return []string{
+		"PATH=" + os.Getenv("PATH"), "HOME=" + home, "TERM=dumb",
+		"AWS_CONFIG_FILE=" + filepath.Join(home, ".aws", "config"),
+		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, ".aws", "credentials"),
+		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
+		"CREDO_BACKEND=file",
+		"CREDO_FILE_DIR=" + filepath.Join(dir, "keyring"),
+	}, home
+}
+
+const testSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+// TestInteractiveAddListRemove: credo add asks for the keyring passphrase
+// once and for the keys on the terminal without echoing the secret;
+// replacing keys and removing them ask first.
+func TestInteractiveAddListRemove(t *testing.T) {
+	env, home := interactiveEnv(t)
+
+	s := startPTY(t, env, "add", "dev")
+	s.answer("Access key ID: ", "AKIAIOSFODNN7EXAMPLE")
+	s.answer("Secret access key: ", testSecret)
+	s.answer("Passphrase for the credo file keyring: ", "right horse battery")
+	err, screen := s.wait()
+	if err != nil {
+		t.Fatalf("add: %v\n%s", err, screen)
+	}
+	if strings.Contains(screen, testSecret) {
+		t.Fatalf("the secret was echoed:\n%s", screen)
+	}
+	if strings.Count(screen, "Passphrase for the credo file keyring") != 1 {
+		t.Fatalf("the passphrase was not asked exactly once:\n%s", screen)
+	}
+	if !strings.Contains(screen, `Added keys AKIAIOSFODNN7EXAMPLE for profile "dev"`) {
+		t.Fatalf("no confirmation:\n%s", screen)
+	}
+
+	// Replacing asks; "n" changes nothing.
+	s = startPTY(t, env, "add", "dev")
+	s.answer("Access key ID: ", "AKIAIOSFODNN7EXAMPL2")
+	s.answer("Secret access key: ", testSecret)
+	s.answer("Passphrase for the credo file keyring: ", "right horse battery")
+	s.answer("already has stored keys. Replace them? [y/N] ", "n")
+	if err, screen := s.wait(); err == nil || !strings.Contains(screen, "credo: nothing changed") {
+		t.Fatalf("declining the replacement: err=%v\n%s", err, screen)
+	}
+
+	// A wrong passphrase is one clear line, and nothing is written.
+	s = startPTY(t, env, "add", "other")
+	s.answer("Access key ID: ", "AKIAIOSFODNN7EXAMPLE")
+	s.answer("Secret access key: ", testSecret)
+	s.answer("Passphrase for the credo file keyring: ", "wrong")
+	err, screen = s.wait()
+	if err == nil || !strings.Contains(screen, "wrong passphrase") {
+		t.Fatalf("wrong passphrase: err=%v\n%s", err, screen)
+	}
+
+	// remove asks; "y" removes. It decrypts nothing, so it needs no passphrase.
+	s = startPTY(t, env, "remove", "dev")
+	s.answer(`Delete the stored keys and sessions of profile "dev"? [y/N] `, "y")
+	if err, screen := s.wait(); err != nil || !strings.Contains(screen, `Removed profile "dev"`) {
+		t.Fatalf("remove: err=%v\n%s", err, screen)
+	}
+
+	// The secret is in no file but the keyring's.
+	_ = filepath.WalkDir(home, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if b, _ := os.ReadFile(p); strings.Contains(string(b), testSecret) {
+				t.Errorf("the secret is in %s", p)
+			}
+		}
+		return nil
+	})
+}
