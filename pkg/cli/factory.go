@@ -18,6 +18,9 @@ type Factory struct {
 	settings *Settings
 	log      *slog.Logger
 
+	noticeOnce sync.Once
+	notice     *noticeWriter
+
 	storeOnce sync.Once
 	store     keystore.Store
 	storeErr  error
@@ -90,4 +93,12 @@ func (f *Factory) filePassphrase() (string, error) {
 // Prompter returns the MFA prompt driver chosen by the settings.
 func (f *Factory) Prompter(ykmanAccount string) (prompt.Prompter, error) {
 	return prompt.New(prompt.Options{Driver: f.settings.Prompt, YkmanAccount: ykmanAccount})
+}
+
+// notices is where progress notices go; see noticeWriter.
+func (f *Factory) notices() *noticeWriter {
+	f.noticeOnce.Do(func() {
+		f.notice = &noticeWriter{stderr: f.env.IO.ErrOut, stderrTTY: f.env.IO.IsStderrTTY()}
+	})
+	return f.notice
 }

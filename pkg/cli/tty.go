@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 
 	"golang.org/x/term"
 )
@@ -71,4 +73,30 @@ func confirmOnTTY(question string) (bool, error) {
 	}
 	ans = strings.ToLower(ans)
 	return ans == "y" || ans == "yes", nil
+}
+
+// noticeWriter sends progress notices (waiting for another credo process)
+// where a person sees them: stderr when it is a terminal,
+// else the controlling terminal, since an SDK running credo as its
+// credential_process captures stderr; stderr when there is no terminal.
+type noticeWriter struct {
+	stderr    io.Writer
+	stderrTTY bool
+	once      sync.Once
+	tty       *os.File
+}
+
+func (w *noticeWriter) Write(p []byte) (int, error) {
+	if w.stderrTTY {
+		return w.stderr.Write(p)
+	}
+	w.once.Do(func() {
+		if tty, err := os.OpenFile(ttyPath(), os.O_WRONLY, 0); err == nil {
+			w.tty = tty
+		}
+	})
+	if w.tty != nil {
+		return w.tty.Write(p)
+	}
+	return w.stderr.Write(p)
 }
