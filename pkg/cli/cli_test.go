@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/credo-cli/credo/pkg/iostreams"
+)
+
+func testFactory(env map[string]string) (*Factory, *Env) {
+	ios, _, _, _ := iostreams.Test()
+	e := &Env{IO: ios, Getenv: func(k string) string { return env[k] }, Environ: func() []string { return nil }, Now: time.Now}
+	return NewFactory(e), e
+}
+
+func TestNewCmdExec(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		args    string
+		env     map[string]string
+		profile string
+		command []string
+		check   func(*ExecOptions) bool
+		wantErr string
+	}{
+		{name: "profile and command", args: "prod -- terraform plan -out x", profile: "prod", command: []string{"terraform", "plan", "-out", "x"}},
+		{name: "profile only runs the shell", args: "prod", profile: "prod"},
+		{name: "no profile: AWS_PROFILE", args: "-- ls -l", env: map[string]string{"AWS_PROFILE": "envprof"}, profile: "envprof", command: []string{"ls", "-l"}},
+		{name: "no profile: default", args: "-- ls", profile: "default", command: []string{"ls"}},
+		{name: "command without --", args: "prod env", profile: "prod", command: []string{"env"}},
+		{name: "flags", args: "prod -d 2h -n -t 123456 --region eu-west-1 --force-nested -- true", profile: "prod", command: []string{"true"},
+			check: func(o *ExecOptions) bool {
+				r := o.Request
+				return r.Duration == 2*time.Hour && r.NoSession && r.MFAToken == "123456" && r.Region == "eu-west-1" && o.ForceNested
+			}},
+		{name: "server", args: "-s prod", profile: "prod", check: func(o *ExecOptions) bool { return o.Server && !o.EC2Server }},
+		{name: "two profiles before --", args: "a b -- c", wantErr: "exec takes one profile before --, got 2"},
+		{name: "both servers", args: "--server --ec2-server prod", wantErr: "--server and --ec2-server cannot be used together"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, _ := testFactory(tc.env)
+			var got *ExecOptions
+			cmd := NewCmdExec(f, func(o *ExecOptions) error { got = o; return nil })
+			cmd.SetArgs(strings.Fields(tc.args))
+			err := cmd.Execute()
+			if tc.wantErr != "" {
+				var fe *FlagError
+				if err == nil || !errors.As(err, &fe) || err.Error() != tc.wantErr {
+					t.Fatalf("err = %v, want usage error %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Request.Profile != tc.profile || strings.Join(got.Command, " ") != strings.Join(tc.command, " ") {
+				t.Fatalf("profile %q command %q, want %q %q", got.Request.Profile, got.Command, tc.profile, tc.command)
+			}
+			if tc.check != nil && !tc.check(got) {
+				t.Fatalf("options %+v", got)
+			}
+		})
+	}
+}
+
+func TestNewCmdExport(t *testing.T) {
+	for _, tc := range []struct {
+		args, profile, format, wantErr string
+	}{
+		{args: "prod", profile: "prod", format: "env"},
+		{args: "-f json prod", profile: "prod", format: "json"},
+		{args: "prod --format=fish", profile: "prod", format: "fish"},
+		{args: "--format yaml prod", wantErr: `unknown format "yaml"`},
+		{args: "a b", wantErr: "accepts at most 1 arg"},
+	} {
+		t.Run(tc.args, func(t *testing.T) {
+			f, _ := testFactory(nil)
+			var got *ExportOptions
+			cmd := NewCmdExport(f, func(o *ExportOptions) error { got = o; return nil })
+			cmd.SetArgs(strings.Fields(tc.args))
+			err := cmd.Execute()
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Request.Profile != tc.profile || got.Format != tc.format {
+				t.Fatalf("got %q %q", got.Request.Profile, got.Format)
+			}
+		})
+	}
+}
+
+func TestCheckKeys(t *testing.T) {
+	const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	for _, tc := range []struct {
+		id, secret, want string
+	}{
+		{"AKIAIOSFODNN7EXAMPLE", secret, ""},
+		{"ASIAIOSFODNN7EXAMPLE", secret, "is a temporary (ASIA) key"},
+		{"AKIAIOSFODNN7EXAMPL", secret, "is not an IAM user key id"},
+		{"akiaiosfodnn7example", secret, "is not an IAM user key id"},
+		{"AKIAIOSFODNN7EXAMPLE", secret[:39], "secret access key is not 40 characters"},
+		{"AKIAIOSFODNN7EXAMPLE", secret[:39] + "!", "secret access key is not 40 characters"},
+		{"", secret, "no access key id"},
+		{"AKIAIOSFODNN7EXAMPLE", "", "no secret access key"},
+	} {
+		err := checkKeys(tc.id, tc.secret)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%q: %v", tc.id, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%q/%d: err = %v, want %q", tc.id, len(tc.secret), err, tc.want)
+		case err != nil && strings.Contains(err.Error(), tc.secret) && tc.secret != "":
+			t.Errorf("the error shows the secret: %v", err)
+		}
+	}
+}
+
+func TestRunExitStatuses(t *testing.T) {
+	for _, tc := range []struct {
+		args   []string
+		status int
+		stderr string
+	}{
+		{[]string{"no-such-command"}, 2, `credo: unknown command "no-such-command" for "credo"`},
+		{[]string{"list", "--no-such-flag"}, 2, "credo: unknown flag: --no-such-flag"},
+		{[]string{"export", "--format", "yaml", "p"}, 2, `credo: unknown format "yaml"`},
+		{[]string{"--backend", "floppy", "list"}, 2, `credo: unknown backend "floppy"`},
+		{[]string{"remove", "nobody", "--force"}, 1, `credo: profile "nobody" has no stored keys or sessions`},
+	} {
+		ios, _, _, errOut := iostreams.Test()
+		dir := t.TempDir()
+		env := map[string]string{"HOME": dir, "CREDO_BACKEND": "file", "CREDO_FILE_DIR": dir + "/keyring", "CREDO_FILE_PASSPHRASE": "x"}
+		status := Run(context.Background(), &Env{IO: ios, Getenv: func(k string) string { return env[k] }, Environ: func() []string { return nil }, Now: time.Now}, tc.args)
+		if status != tc.status || !strings.HasPrefix(errOut.String(), tc.stderr) {
+			t.Errorf("%v: status %d, stderr %q; want %d, %q", tc.args, status, errOut.String(), tc.status, tc.stderr)
+		}
+		if strings.Contains(errOut.String(), "Error:") || strings.Contains(errOut.String(), "Usage:") {
+			t.Errorf("%v: cobra's own error or usage text leaked: %q", tc.args, errOut.String())
+		}
+	}
+}
