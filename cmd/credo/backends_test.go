@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"os"
 	"os/exec"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/credo-cli/credo/pkg/testsvc"
 )
 
 // The secret these tests store; it must show up in no output and in no
@@ -87,96 +88,10 @@ func TestAddThenListOnEveryBackend(t *testing.T) {
 }
 
 func setupPass(t *testing.T, home string) ([]string, []string) {
-	needBinary(t, "pass")
-	needBinary(t, "gpg")
-	gnupg := filepath.Join(home, "gnupg")
-	store := filepath.Join(home, "password-store")
-	if err := os.Mkdir(gnupg, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	env := []string{"GNUPGHOME=" + gnupg, "PASSWORD_STORE_DIR=" + store, "CREDO_PASS_DIR=" + store}
-	runEnv := append(os.Environ(), env...)
-	runEnv = append(runEnv, "HOME="+home)
-	t.Cleanup(func() {
-		kill := exec.Command("gpgconf", "--kill", "gpg-agent")
-		kill.Env = runEnv
-		_ = kill.Run()
-	})
-	gen := exec.Command("gpg", "--batch", "--gen-key")
-	gen.Env = runEnv
-	gen.Stdin = strings.NewReader("%no-protection\nKey-Type: eddsa\nKey-Curve: ed25519\nSubkey-Type: ecdh\nSubkey-Curve: cv25519\nName-Real: credo test\nName-Email: credo-test@example.invalid\nExpire-Date: 0\n%commit\n")
-	if out, err := gen.CombinedOutput(); err != nil {
-		t.Fatalf("gpg --gen-key: %v\n%s", err, out)
-	}
-	list := exec.Command("gpg", "--batch", "--with-colons", "--list-secret-keys")
-	list.Env = runEnv
-	listing, err := list.Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	fpr := regexp.MustCompile(`(?m)^fpr:+([0-9A-F]{40}):`).FindStringSubmatch(string(listing))
-	if fpr == nil {
-		t.Fatalf("no fingerprint in %s", listing)
-	}
-	initCmd := exec.Command("pass", "init", fpr[1])
-	initCmd.Env = runEnv
-	if out, err := initCmd.CombinedOutput(); err != nil {
-		t.Fatalf("pass init: %v\n%s", err, out)
-	}
-	return env, nil
+	gnupg, store := testsvc.Pass(t, home)
+	return []string{"GNUPGHOME=" + gnupg, "PASSWORD_STORE_DIR=" + store, "CREDO_PASS_DIR=" + store}, nil
 }
 
-// setupSecretService starts a private session bus and gnome-keyring with an
-// unlocked login collection.
 func setupSecretService(t *testing.T, home string) ([]string, []string) {
-	needBinary(t, "dbus-daemon")
-	needBinary(t, "gnome-keyring-daemon")
-	needBinary(t, "dbus-send")
-	run := filepath.Join(home, "run")
-	if err := os.Mkdir(run, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	env := []string{"XDG_RUNTIME_DIR=" + run, "XDG_DATA_HOME=" + filepath.Join(home, "data"), "XDG_CACHE_HOME=" + filepath.Join(home, "cache"),
-		"CREDO_SECRET_SERVICE_COLLECTION=login"}
-	base := append(os.Environ(), "HOME="+home)
-	base = append(base, env...)
-	bus := exec.Command("dbus-daemon", "--session", "--nofork", "--print-address=1")
-	bus.Env = base
-	stdout, err := bus.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := bus.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = bus.Process.Kill(); _ = bus.Wait() })
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("dbus-daemon address: %v", err)
-	}
-	addr := "DBUS_SESSION_BUS_ADDRESS=" + strings.TrimSpace(line)
-	env = append(env, addr)
-	base = append(base, addr)
-	gk := exec.Command("gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets")
-	gk.Env = base
-	gk.Stdin = strings.NewReader("test-login-password")
-	if err := gk.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = gk.Process.Kill(); _ = gk.Wait() })
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		cmd := exec.Command("dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
-			"org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.secrets")
-		cmd.Env = base
-		out, _ := cmd.Output()
-		if strings.Contains(string(out), "boolean true") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("gnome-keyring did not register on the bus: %s", out)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return env, nil
+	return append(testsvc.SecretService(t, home), "CREDO_SECRET_SERVICE_COLLECTION=login"), nil
 }

@@ -3,13 +3,12 @@
 package keystore
 
 import (
-	"bufio"
 	"bytes"
 	"context"
+	"github.com/credo-cli/credo/pkg/testsvc"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -51,35 +50,12 @@ func run(t *testing.T, env []string, stdin string, name string, args ...string) 
 func TestPassBackend(t *testing.T) {
 	requireService(t, "pass and gpg", lookPaths("pass", "gpg", "gpgconf"))
 	home := t.TempDir()
-	gnupg := filepath.Join(home, "gnupg")
-	store := filepath.Join(home, "password-store")
-	if err := os.Mkdir(gnupg, 0o700); err != nil {
-		t.Fatal(err)
-	}
+	gnupg, store := testsvc.Pass(t, home)
 	// pass and gpg inherit the test's environment (the library runs pass
 	// with os.Environ), so point it at the throwaway folders.
 	t.Setenv("HOME", home)
 	t.Setenv("GNUPGHOME", gnupg)
 	t.Setenv("PASSWORD_STORE_DIR", store)
-	t.Cleanup(func() {
-		_ = exec.Command("gpgconf", "--kill", "gpg-agent").Run()
-	})
-	run(t, nil, `%no-protection
-Key-Type: eddsa
-Key-Curve: ed25519
-Subkey-Type: ecdh
-Subkey-Curve: cv25519
-Name-Real: credo test
-Name-Email: credo-test@example.invalid
-Expire-Date: 0
-%commit
-`, "gpg", "--batch", "--gen-key")
-	listing := run(t, nil, "", "gpg", "--batch", "--with-colons", "--list-secret-keys")
-	fpr := regexp.MustCompile(`(?m)^fpr:+([0-9A-F]{40}):`).FindStringSubmatch(listing)
-	if fpr == nil {
-		t.Fatalf("no fingerprint in %s", listing)
-	}
-	run(t, nil, "", "pass", "init", fpr[1])
 
 	s, err := Open(Config{Backend: BackendPass, PassDir: store, Getenv: os.Getenv})
 	if err != nil {
@@ -160,63 +136,9 @@ func TestKeyctlBackend(t *testing.T) {
 	assertSecretNowhere(t, home, secret)
 }
 
-// secretService starts a private D-Bus session bus and gnome-keyring with an
-// unlocked login collection, with HOME and the XDG folders under home. It
-// returns the bus address; both daemons are killed at cleanup.
-func secretService(t *testing.T, home string) (addr string, env []string) {
-	t.Helper()
-	requireService(t, "dbus-daemon and gnome-keyring-daemon", lookPaths("dbus-daemon", "gnome-keyring-daemon", "dbus-send"))
-	env = []string{"HOME=" + home, "XDG_RUNTIME_DIR=" + filepath.Join(home, "run"), "XDG_CACHE_HOME=" + filepath.Join(home, "cache"),
-		"XDG_DATA_HOME=" + filepath.Join(home, "data"), "XDG_CONFIG_HOME=" + filepath.Join(home, "config")}
-	if err := os.Mkdir(filepath.Join(home, "run"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	bus := exec.Command("dbus-daemon", "--session", "--nofork", "--print-address=1")
-	bus.Env = append(os.Environ(), env...)
-	stdout, err := bus.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := bus.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = bus.Process.Kill(); _ = bus.Wait() })
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("dbus-daemon address: %v", err)
-	}
-	addr = strings.TrimSpace(line)
-	env = append(env, "DBUS_SESSION_BUS_ADDRESS="+addr)
-
-	gk := exec.Command("gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets")
-	gk.Env = append(os.Environ(), env...)
-	gk.Stdin = strings.NewReader("test-login-password")
-	if err := gk.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = gk.Process.Kill(); _ = gk.Wait() })
-	// Wait until gnome-keyring owns the Secret Service name, so that
-	// nothing D-Bus-activates a second, locked daemon.
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		cmd := exec.Command("dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
-			"org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.secrets")
-		cmd.Env = append(os.Environ(), env...)
-		out, _ := cmd.Output()
-		if strings.Contains(string(out), "boolean true") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("gnome-keyring did not register on the bus: %s", out)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return addr, env
-}
-
 func TestSecretServiceBackend(t *testing.T) {
 	home := t.TempDir()
-	_, env := secretService(t, home)
+	env := testsvc.SecretService(t, home)
 	const secret = "SSSECRETwJalrXUtnFEMIK7MDENGbPxRfiCYEXAM"
 	// keyring registers the secret-service backend only when the bus is
 	// reachable at process start: run the store in a helper process.

@@ -5,6 +5,7 @@ package keystore
 import (
 	"context"
 	"errors"
+	"github.com/credo-cli/credo/pkg/testsvc"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -186,7 +187,12 @@ func TestGuardBackendNotUsingDBus(t *testing.T) {
 	// A live bus: the guard must still keep keyring away from it when the
 	// backend does not need it, and Restore must give the address back.
 	home := t.TempDir()
-	addr, _ := secretService(t, home)
+	var addr string
+	for _, kv := range testsvc.SecretService(t, home) {
+		if v, ok := strings.CutPrefix(kv, "DBUS_SESSION_BUS_ADDRESS="); ok {
+			addr = v
+		}
+	}
 	path, marker := fakeDBusLaunch(t)
 	settings := filepath.Join(t.TempDir(), "settings.yaml")
 	if err := os.WriteFile(settings, []byte("prompt: terminal\nbackend: \"file\"  # fast\n"), 0o600); err != nil {
