@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"github.com/credo-cli/credo/pkg/testsvc"
 	"io"
 	"os"
 	"os/exec"
@@ -21,7 +22,7 @@ type ptySession struct {
 	t      *testing.T
 	cmd    *exec.Cmd
 	tty    *os.File
-	screen *syncBuffer
+	screen *testsvc.Buffer
 	done   chan struct{}
 	ctx    context.Context
 }
@@ -37,7 +38,7 @@ func startPTY(t *testing.T, env []string, args ...string) *ptySession {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { tty.Close() })
-	s := &ptySession{t: t, cmd: cmd, tty: tty, screen: &syncBuffer{}, done: make(chan struct{}), ctx: ctx}
+	s := &ptySession{t: t, cmd: cmd, tty: tty, screen: &testsvc.Buffer{}, done: make(chan struct{}), ctx: ctx}
 	go func() {
 		_, _ = io.Copy(s.screen, tty)
 		close(s.done)

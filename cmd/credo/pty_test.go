@@ -5,12 +5,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/credo-cli/credo/pkg/testsvc"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -85,7 +85,7 @@ func TestCredentialProcessPromptsOnTerminal(t *testing.T) {
 	}
 	defer tty.Close()
 
-	screen := &syncBuffer{}
+	screen := &testsvc.Buffer{}
 	done := make(chan struct{})
 	go func() {
 		_, _ = io.Copy(screen, tty)
@@ -153,7 +153,7 @@ func needBinary(t *testing.T, name string) string {
 	return p
 }
 
-func waitFor(t *testing.T, ctx context.Context, b *syncBuffer, text string) {
+func waitFor(t *testing.T, ctx context.Context, b *testsvc.Buffer, text string) {
 	t.Helper()
 	for !strings.Contains(b.String(), text) {
 		select {
@@ -162,21 +162,4 @@ func waitFor(t *testing.T, ctx context.Context, b *syncBuffer, text string) {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -23,13 +23,9 @@ func (x *run) fetch(ctx context.Context, n *node, src aws.Credentials) (aws.Cred
 	switch n.Kind {
 	case nodeSession:
 		in := &sts.GetSessionTokenInput{DurationSeconds: seconds(n.Duration)}
-		if n.Serial != "" {
-			code, err := x.code(ctx, n)
-			if err != nil {
-				return aws.Credentials{}, err
-			}
-			in.SerialNumber = aws.String(n.Serial)
-			in.TokenCode = aws.String(code)
+		var err error
+		if in.SerialNumber, in.TokenCode, err = x.mfaParams(ctx, n); err != nil {
+			return aws.Credentials{}, err
 		}
 		out, err := x.client(&src).GetSessionToken(ctx, in)
 		if err != nil {
@@ -42,13 +38,8 @@ func (x *run) fetch(ctx context.Context, n *node, src aws.Credentials) (aws.Cred
 		if err != nil {
 			return aws.Credentials{}, err
 		}
-		if n.Serial != "" {
-			code, err := x.code(ctx, n)
-			if err != nil {
-				return aws.Credentials{}, err
-			}
-			in.SerialNumber = aws.String(n.Serial)
-			in.TokenCode = aws.String(code)
+		if in.SerialNumber, in.TokenCode, err = x.mfaParams(ctx, n); err != nil {
+			return aws.Credentials{}, err
 		}
 		out, err := x.client(&src).AssumeRole(ctx, in)
 		if err != nil {
@@ -170,3 +161,16 @@ type sourceError struct{ err error }
 
 func (e *sourceError) Error() string { return e.err.Error() }
 func (e *sourceError) Unwrap() error { return e.err }
+
+// mfaParams are the SerialNumber and TokenCode of a call that needs MFA, and
+// nil, nil for one that does not; the code is asked for only here.
+func (x *run) mfaParams(ctx context.Context, n *node) (serial, code *string, err error) {
+	if n.Serial == "" {
+		return nil, nil, nil
+	}
+	c, err := x.code(ctx, n)
+	if err != nil {
+		return nil, nil, err
+	}
+	return aws.String(n.Serial), aws.String(c), nil
+}

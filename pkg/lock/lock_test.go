@@ -1,10 +1,10 @@
 package lock
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"github.com/credo-cli/credo/pkg/testsvc"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -198,24 +198,6 @@ func TestReleasedHolderLetsWaiterIn(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestWaitingMessage(t *testing.T) {
 	dir := t.TempDir()
 	holderLock := &Locker{Dir: dir}
@@ -224,7 +206,7 @@ func TestWaitingMessage(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var notes syncBuffer
+	var notes testsvc.Buffer
 	l := &Locker{Dir: dir, Wait: hangGuard, NotifyAfter: 50 * time.Millisecond, Notify: &notes}
 	result := make(chan error, 1)
 	go func() {
@@ -261,7 +243,7 @@ func TestWaitingMessage(t *testing.T) {
 }
 
 func TestNoMessageWithoutWaiting(t *testing.T) {
-	var notes syncBuffer
+	var notes testsvc.Buffer
 	l := &Locker{Dir: t.TempDir(), NotifyAfter: time.Nanosecond, Notify: &notes}
 	for range 3 {
 		unlock, err := l.Lock(context.Background(), key)

@@ -3,9 +3,9 @@
 package prompt
 
 import (
-	"bytes"
 	"context"
 	"errors"
+	"github.com/credo-cli/credo/pkg/testsvc"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,24 +21,6 @@ import (
 )
 
 const wantPrompt = "Enter MFA code for " + testSerial + ": "
-
-// lockedBuffer collects what the child writes to its terminal.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // child is this test binary running terminalChild.
 type child struct {
@@ -125,13 +107,13 @@ func (c *child) wait(t *testing.T) string {
 // creack/pty leaves the master in blocking mode, where Close cannot end a
 // Read already waiting: the reader polls first, so the master can really
 // be closed while the test runs (a hang-up of the terminal).
-func openPTY(t *testing.T) (tty *os.File, screen *lockedBuffer, write func(string), closeMaster func()) {
+func openPTY(t *testing.T) (tty *os.File, screen *testsvc.Buffer, write func(string), closeMaster func()) {
 	t.Helper()
 	master, tty, err := pty.Open()
 	if err != nil {
 		t.Fatal(err)
 	}
-	screen = &lockedBuffer{}
+	screen = &testsvc.Buffer{}
 	stop := make(chan struct{})
 	copied := make(chan struct{})
 	fd := int(master.Fd())
@@ -181,7 +163,7 @@ func openPTY(t *testing.T) (tty *os.File, screen *lockedBuffer, write func(strin
 }
 
 // waitFor waits until the screen shows text.
-func waitFor(t *testing.T, screen *lockedBuffer, text string) {
+func waitFor(t *testing.T, screen *testsvc.Buffer, text string) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for !strings.Contains(screen.String(), text) {

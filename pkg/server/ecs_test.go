@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"github.com/credo-cli/credo/pkg/testsvc"
 	"net"
 	"net/http"
 	"net/url"
@@ -209,7 +210,7 @@ func TestECSMethodAndPath(t *testing.T) {
 }
 
 func TestECSProviderErrorHidesDetails(t *testing.T) {
-	var logBuf syncBuffer
+	var logBuf testsvc.Buffer
 	p := &countingProvider{err: errors.New("sts: key " + testSecret + " was refused")}
 	e := startECS(t, p.provide, Options{Now: newFakeClock().Now, Log: debugLogger(&logBuf)})
 	r := ecsGet(t, e, "", nil)
@@ -237,7 +238,7 @@ func TestECSProviderErrorHidesDetails(t *testing.T) {
 }
 
 func TestECSLogHasNoSecrets(t *testing.T) {
-	var logBuf syncBuffer
+	var logBuf testsvc.Buffer
 	p := &countingProvider{expires: testEpoch.Add(time.Hour)}
 	e := startECS(t, p.provide, Options{Now: newFakeClock().Now, Log: debugLogger(&logBuf)})
 	ecsGet(t, e, "", nil)

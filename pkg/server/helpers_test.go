@@ -1,8 +1,8 @@
 package server
 
 import (
-	"bytes"
 	"context"
+	"github.com/credo-cli/credo/pkg/testsvc"
 	"io"
 	"log/slog"
 	"net/http"
@@ -66,25 +66,7 @@ func (p *countingProvider) provide(ctx context.Context) (aws.Credentials, error)
 	}, nil
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writes, for the log.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func debugLogger(buf *syncBuffer) *slog.Logger {
+func debugLogger(buf *testsvc.Buffer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"github.com/credo-cli/credo/pkg/testsvc"
 	"net"
 	"net/http"
 	"net/url"
@@ -332,7 +333,7 @@ func TestIMDSMethods(t *testing.T) {
 }
 
 func TestIMDSProviderErrorHidesDetails(t *testing.T) {
-	var logBuf syncBuffer
+	var logBuf testsvc.Buffer
 	p := &countingProvider{err: errors.New("token " + testToken + " expired")}
 	m := startIMDS(t, p.provide, Options{Now: newFakeClock().Now, Log: debugLogger(&logBuf)})
 	tok := imdsToken(t, m, "60")
@@ -351,7 +352,7 @@ func TestIMDSProviderErrorHidesDetails(t *testing.T) {
 }
 
 func TestIMDSLogHasNoSecrets(t *testing.T) {
-	var logBuf syncBuffer
+	var logBuf testsvc.Buffer
 	p := &countingProvider{expires: testEpoch.Add(time.Hour)}
 	m := startIMDS(t, p.provide, Options{Now: newFakeClock().Now, Log: debugLogger(&logBuf)})
 	tok := imdsToken(t, m, "60")

@@ -5,11 +5,13 @@ package testsvc
 
 import (
 	"bufio"
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -128,4 +130,24 @@ func Pass(t testing.TB, home string) (gnupgHome, storeDir string) {
 	}
 	run("", "pass", "init", fpr[1])
 	return gnupgHome, storeDir
+}
+
+// Buffer is a bytes.Buffer that several goroutines may write to, such as a
+// pseudo-terminal reader and a logger.
+type Buffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns what was written so far.
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
