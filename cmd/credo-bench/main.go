@@ -1,3 +1,5 @@
+//go:build !windows
+
 // Command credo-bench measures the figures docs/performance.md reports: the
 // hot path (a cached session handed out by export and exec), startup, the
 // cold path of a three-role chain against a fake STS that answers at once,
@@ -15,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -360,7 +363,10 @@ func (b *bench) timed(stdin *strings.Reader, args ...string) (time.Duration, int
 	ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	var rss int64
 	if ru != nil {
-		rss = ru.Maxrss
+		rss = ru.Maxrss // KiB on Linux
+		if runtime.GOOS == "darwin" {
+			rss /= 1024 // bytes on macOS
+		}
 	}
 	return d, rss, nil
 }
