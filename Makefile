@@ -8,6 +8,9 @@ DATE     ?= $(shell git log -1 --format=%cI 2>/dev/null || date -u +%Y-%m-%dT%H:
 LDFLAGS  := -s -w -X $(PKG)/pkg/build.Version=$(VERSION) -X $(PKG)/pkg/build.Commit=$(COMMIT) -X $(PKG)/pkg/build.Date=$(DATE)
 GORELEASER := $(GO) run github.com/goreleaser/goreleaser/v2@v2.15.1
 PREFIX   ?= /usr/local
+# Static binaries start faster (no dynamic loader); only macOS needs cgo,
+# for the keychain backend.
+CGO      ?= $(if $(filter Darwin,$(shell uname -s)),1,0)
 
 .PHONY: help build install test test-unit test-script bench fuzz fmt vet docs completions generate check-generated release-check snapshot clean
 
@@ -15,8 +18,8 @@ help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
 
 build: ## Build bin/credo (the lean front) and bin/credo-core (the full command tree)
-	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/credo ./cmd/credo
-	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/credo-core ./cmd/credo-core
+	CGO_ENABLED=$(CGO) $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/credo ./cmd/credo
+	CGO_ENABLED=$(CGO) $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/credo-core ./cmd/credo-core
 
 install: build ## Build and install credo into $(PREFIX)/bin
 	install -d $(DESTDIR)$(PREFIX)/bin
