@@ -517,6 +517,9 @@ func (s *Server) handle(req Request, token string) (string, *Error) {
 		}
 		return s.assumed(req.Action, roleARN, name, d, ""), nil
 
+	case ActionGetFederationToken:
+		return s.getFederationToken(req, token)
+
 	case ActionAssumeRoleWithWebIdentity:
 		roleARN, name, e := roleParams(f)
 		if e != nil {
