@@ -194,7 +194,78 @@ func exercise(s Store, secret string) error {
 	if profiles, err := s.KeyProfiles(); err != nil || strings.Join(profiles, ",") != "plain" {
 		return fmt.Errorf("KeyProfiles after remove = %q, %v", profiles, err)
 	}
+	if err := exerciseRotation(s, secret); err != nil {
+		return fmt.Errorf("rotation journal: %w", err)
+	}
 	return s.RemoveKey("plain")
+}
+
+// exerciseRotation writes, reads, lists and removes rotation journals on s,
+// next to a stored key that they must not disturb.
+func exerciseRotation(st Store, secret string) error {
+	s, ok := st.(RotationStore)
+	if !ok {
+		return fmt.Errorf("%T is not a RotationStore", st)
+	}
+	const profile = "team/dev ops;%x"
+	if _, err := s.GetRotation(profile); !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("GetRotation before any: %v, want ErrNotFound", err)
+	}
+	started := time.Unix(1700000000, 0).UTC()
+	r := Rotation{OldKeyID: "AKIAEXERCISE00000001", KnownKeyIDs: []string{"AKIAEXERCISE00000001"}, UserName: "dev", Started: started}
+	if err := s.SetRotation(profile, r); err != nil {
+		return err
+	}
+	got, err := s.GetRotation(profile)
+	if err != nil {
+		return err
+	}
+	if got.OldKeyID != r.OldKeyID || got.UserName != "dev" || !got.Started.Equal(started) || got.HasNewKey() ||
+		len(got.KnownKeyIDs) != 1 || got.KnownKeyIDs[0] != r.OldKeyID {
+		return fmt.Errorf("GetRotation = %+v, want %+v", got, r)
+	}
+	r.NewKey = LongTermKey{AccessKeyID: "AKIAEXERCISE00000009", SecretAccessKey: "rot-" + secret}
+	if err := s.SetRotation(profile, r); err != nil {
+		return err
+	}
+	if got, err := s.GetRotation(profile); err != nil || got.NewKey != r.NewKey || !got.HasNewKey() {
+		return fmt.Errorf("GetRotation after the new key = %+v, %v", got, err)
+	}
+	if err := s.SetRotation(profile, Rotation{OldKeyID: "AKIAEXERCISE00000001", NewKey: LongTermKey{AccessKeyID: "AKIAX"}}); err == nil {
+		return errors.New("SetRotation accepted a new key without its secret")
+	}
+	if err := s.SetRotation("plain", Rotation{OldKeyID: "AKIAEXERCISE00000002"}); err != nil {
+		return err
+	}
+	names, err := s.Rotations()
+	if err != nil || strings.Join(names, ",") != "plain,"+profile {
+		return fmt.Errorf("Rotations = %q, %v", names, err)
+	}
+	// Journals are neither keys nor sessions.
+	if profiles, err := s.KeyProfiles(); err != nil || strings.Join(profiles, ",") != "plain" {
+		return fmt.Errorf("KeyProfiles with journals = %q, %v", profiles, err)
+	}
+	if refs, err := s.Sessions(""); err != nil || len(refs) != 0 {
+		return fmt.Errorf("Sessions with journals = %+v, %v", refs, err)
+	}
+	for _, p := range []string{profile, "plain"} {
+		if err := s.RemoveRotation(p); err != nil {
+			return err
+		}
+	}
+	if err := s.RemoveRotation(profile); !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("second RemoveRotation: %v, want ErrNotFound", err)
+	}
+	if _, err := s.GetRotation(profile); !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("GetRotation after remove: %v, want ErrNotFound", err)
+	}
+	if names, err := s.Rotations(); err != nil || len(names) != 0 {
+		return fmt.Errorf("Rotations after remove = %q, %v", names, err)
+	}
+	if k, err := s.GetKey("plain"); err != nil || k.AccessKeyID != "AKIAEXERCISE00000002" {
+		return fmt.Errorf("GetKey(plain) after journals = %+v, %v", k, err)
+	}
+	return nil
 }
 
 // assertSecretNowhere fails when secret appears in plain text in any file

@@ -100,10 +100,13 @@ func (e *corruptError) Error() string {
 func (e *corruptError) Is(target error) bool { return target == ErrCorrupt }
 
 // Corrupt returns the error for an unreadable item of profile: what is
-// "stored key" or "cached session", detail says what is wrong. The error
+// "stored key", "cached session" or "key rotation journal", detail says what is wrong. The error
 // matches ErrCorrupt and carries a hint naming the command that repairs it.
 func Corrupt(profile, what, detail string) error {
 	err := &corruptError{profile: profile, what: what, detail: detail}
+	if what == "key rotation journal" {
+		return hint.Wrap(err, fmt.Sprintf("check the user's access keys in the IAM console, then run \"credo remove %s\" and \"credo add %s\" with a key that works", ShellQuote(profile), ShellQuote(profile)))
+	}
 	if what == "stored key" {
 		return hint.Wrap(err, fmt.Sprintf("run \"credo remove %s\" to delete it, then \"credo add %s\" to store the key again", ShellQuote(profile), ShellQuote(profile)))
 	}
