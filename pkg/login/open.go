@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os/exec"
 )
 
@@ -37,9 +38,14 @@ func Opener(getenv func(string) string, goos string, stderr io.Writer) func(ctx 
 		cmd.Stdout = stderr
 		cmd.Stderr = stderr
 		if err := cmd.Run(); err != nil {
+			// Both quote the command's name, which the message has already.
 			var ee *exec.Error
-			if errors.As(err, &ee) {
-				err = ee.Err // exec.Error quotes only the name; keep it short
+			var pe *fs.PathError
+			switch {
+			case errors.As(err, &ee):
+				err = ee.Err
+			case errors.As(err, &pe):
+				err = pe.Err
 			}
 			return fmt.Errorf("open the browser with %q: %w", name, err)
 		}

@@ -142,6 +142,9 @@ func (s *Signer) URL(ctx context.Context, in Input) (string, error) {
 	c := in.Credentials
 	kind := in.Kind
 	var arn string
+	if kind == KindUser && d > MaxUserDuration {
+		return "", fmt.Errorf("%s: console session %s is over the %s GetFederationToken allows", in.Subject, plan.FormatDuration(d), plan.FormatDuration(MaxUserDuration))
+	}
 	if kind == KindUnknown || kind == KindUser {
 		arn, err = s.callerARN(ctx, c)
 		if err != nil {
