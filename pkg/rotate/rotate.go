@@ -12,8 +12,8 @@
 //  3. the new key is proved to work (STS GetCallerIdentity signed with it,
 //     retried while IAM propagates it), then stored in place of the old one
 //     (one atomic item write);
-//  4. the old key is deleted (DeleteAccessKey), then the journal, then the
-//     profile's cached sessions, which the old key made.
+//  4. the old key is deleted (DeleteAccessKey), then the profile's cached
+//     sessions, which the old key made, and last the journal.
 //
 // The next rotate of the profile reads a journal left behind and finishes or
 // undoes that rotation first: a key that was created but never recorded (a
@@ -336,7 +336,7 @@ func (x *run) finish(ctx context.Context, j keystore.Rotation) error {
 }
 
 // complete ends a rotation whose new key is stored: it deletes the old key
-// (when IAM still has it), the journal and the profile's cached sessions.
+// (when IAM still has it), the profile's cached sessions and the journal.
 func (x *run) complete(ctx context.Context, j keystore.Rotation) error {
 	r := x.r
 	x.res.UserName = j.UserName
@@ -348,10 +348,12 @@ func (x *run) complete(ctx context.Context, j keystore.Rotation) error {
 		return fmt.Errorf("profile %q: the new key %s is stored and works, but deleting the old key %s failed: %w; run \"credo rotate %s\" to retry",
 			x.profile, j.NewKey.AccessKeyID, j.OldKeyID, err, item.ShellQuote(x.profile))
 	}
+	// Sessions before the journal, so that a kill in between leaves the
+	// journal to finish this.
+	x.res.SessionsDropped = x.dropSessions()
 	if err := r.Store.RemoveRotation(x.profile); err != nil && !errors.Is(err, keystore.ErrNotFound) {
 		return fmt.Errorf("profile %q: the key is rotated, but removing the journal failed: %w", x.profile, err)
 	}
-	x.res.SessionsDropped = x.dropSessions()
 	return nil
 }
 
