@@ -189,7 +189,7 @@ var crashPoints = []string{
 	"store:SetKey:after",                              // stored, the old key not deleted
 	"iam:DeleteAccessKey:before:AKIAFAKE000000000001", // deleting the old key
 	"iam:DeleteAccessKey:after:AKIAFAKE000000000001",  // deleted, the journal not cleared
-	"store:RemoveSession", // the old key deleted, its sessions not dropped
+	"store:RemoveSession",                             // the old key deleted, its sessions not dropped
 	"store:RemoveRotation:before",
 	"store:RemoveRotation:after", // all done; the process did not exit yet
 }
