@@ -36,8 +36,17 @@ func TestNewCmdExec(t *testing.T) {
 				r := o.Request
 				return r.Duration == 2*time.Hour && r.NoSession && r.MFAToken == "123456" && r.Region == "eu-west-1" && o.ForceNested
 			}},
+		{name: "command flags are the command's", args: "prod ls -la", profile: "prod", command: []string{"ls", "-la"}},
+		{name: "credo flags before the command", args: "prod -d 1h aws s3 ls --recursive", profile: "prod", command: []string{"aws", "s3", "ls", "--recursive"},
+			check: func(o *ExecOptions) bool { return o.Request.Duration == time.Hour }},
+		{name: "flag=value and flags before the profile", args: "--region=eu-west-1 -n prod env -0", profile: "prod", command: []string{"env", "-0"},
+			check: func(o *ExecOptions) bool { return o.Request.Region == "eu-west-1" && o.Request.NoSession }},
+		{name: "a flag value that looks like a profile", args: "-t 123456 prod -- true", profile: "prod", command: []string{"true"},
+			check: func(o *ExecOptions) bool { return o.Request.MFAToken == "123456" }},
+		{name: "-- inside the command stays", args: "prod -- sh -c 'x' -- y", profile: "prod", command: []string{"sh", "-c", "'x'", "--", "y"}},
+		{name: "unknown credo flag", args: "--bogus prod -- true", wantErr: "unknown flag: --bogus"},
 		{name: "server", args: "-s prod", profile: "prod", check: func(o *ExecOptions) bool { return o.Server && !o.EC2Server }},
-		{name: "two profiles before --", args: "a b -- c", wantErr: "exec takes one profile before --, got 2"},
+		{name: "the command starts after the profile", args: "a b -- c", profile: "a", command: []string{"b", "--", "c"}},
 		{name: "both servers", args: "--server --ec2-server prod", wantErr: "--server and --ec2-server cannot be used together"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -46,7 +46,7 @@ func (f *Factory) completeProfiles(cmd *cobra.Command, args []string, _ string) 
 	if len(args) > 0 {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	if err := f.loadSettings(cmd.Root().PersistentFlags()); err != nil {
+	if err := f.loadSettings(cmd.Root().PersistentFlags(), cmd.Flags()); err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
 	seen := map[string]bool{}

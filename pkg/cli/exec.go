@@ -8,10 +8,12 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime"
+	"strings"
 	"syscall"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/credo-cli/credo/pkg/handout"
 	"github.com/credo-cli/credo/pkg/hint"
@@ -58,20 +60,27 @@ instance metadata (IMDSv2) endpoint.`,
   $ credo exec --server prod`,
 		Args:              cobra.ArbitraryArgs,
 		ValidArgsFunction: f.completeProfiles,
+		// The command's own flags must not be read as credo's
+		// (`credo exec prod ls -la`), so exec splits its arguments itself:
+		// see splitExecArgs.
+		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dash := cmd.ArgsLenAtDash()
-			var profileArgs []string
-			switch {
-			case dash == 0:
-				opts.Command = args
-			case dash > 0:
-				profileArgs, opts.Command = args[:dash], args[dash:]
-			case len(args) > 0:
-				profileArgs, opts.Command = args[:1], args[1:]
+			head, command := splitExecArgs(cmd, args)
+			// ParseFlags does nothing under DisableFlagParsing: merge the
+			// inherited global flags in (InheritedFlags does) and parse.
+			cmd.InheritedFlags()
+			if err := cmd.Flags().Parse(head); err != nil {
+				return &FlagError{err: err}
 			}
-			if len(profileArgs) > 1 {
-				return flagErrorf("exec takes one profile before --, got %d", len(profileArgs))
+			if help, _ := cmd.Flags().GetBool("help"); help {
+				return cmd.Help()
 			}
+			// Global flags given after "exec" count too.
+			if err := f.loadSettings(cmd.Root().PersistentFlags(), cmd.Flags()); err != nil {
+				return err
+			}
+			profileArgs := cmd.Flags().Args() // at most one: splitExecArgs saw to it
+			opts.Command = command
 			if opts.Server && opts.EC2Server {
 				return flagErrorf("--server and --ec2-server cannot be used together")
 			}
@@ -184,4 +193,44 @@ func runChild(ctx context.Context, path string, argv, env []string, ios *iostrea
 		return &exitStatus{code: ee.ExitCode()}
 	}
 	return fmt.Errorf("running %s: %w", argv[0], err)
+}
+
+// splitExecArgs splits exec's arguments into credo's part (flags and the
+// profile) and the command: the command starts after "--", or at the
+// first argument that is not a flag once the profile is known.
+func splitExecArgs(cmd *cobra.Command, args []string) (head, command []string) {
+	profileSeen := false
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return args[:i], args[i+1:]
+		case a == "-" || !strings.HasPrefix(a, "-"):
+			if profileSeen {
+				return args[:i], args[i:]
+			}
+			profileSeen = true
+		case !strings.Contains(a, "="):
+			if takesValue(cmd, a) {
+				i++ // the flag's value, whatever it looks like
+			}
+		}
+	}
+	return args, nil
+}
+
+// takesValue reports whether the flag a (--name or -x) needs a separate value.
+func takesValue(cmd *cobra.Command, a string) bool {
+	var fl *pflag.Flag
+	if strings.HasPrefix(a, "--") {
+		name := a[2:]
+		if fl = cmd.Flags().Lookup(name); fl == nil {
+			fl = cmd.InheritedFlags().Lookup(name)
+		}
+	} else if len(a) == 2 {
+		if fl = cmd.Flags().ShorthandLookup(a[1:]); fl == nil {
+			fl = cmd.InheritedFlags().ShorthandLookup(a[1:])
+		}
+	}
+	return fl != nil && fl.NoOptDefVal == ""
 }

@@ -100,7 +100,7 @@ hands it to a command, your shell, or any AWS SDK as a credential_process.`,
 		// Completion scripts are a command of their own (credo completion).
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			return f.loadSettings(cmd.Root().PersistentFlags())
+			return f.loadSettings(cmd.Root().PersistentFlags(), cmd.Flags())
 		},
 	}
 	root.SetVersionTemplate(versionLine(info) + "\n")
@@ -174,7 +174,21 @@ var settingKeys = map[string]string{
 	"debug":                     "CREDO_DEBUG",
 }
 
-func (f *Factory) loadSettings(flags *pflag.FlagSet) error {
+// loadSettings applies the global flags found in any of flagSets (the
+// root's, and the command's own, which carries the globals given after it).
+func (f *Factory) loadSettings(flagSets ...*pflag.FlagSet) error {
+	flags := pflag.NewFlagSet("settings", pflag.ContinueOnError)
+	for _, fs := range flagSets {
+		fs.VisitAll(func(fl *pflag.Flag) {
+			if prev := flags.Lookup(fl.Name); prev == nil || (fl.Changed && !prev.Changed) {
+				if prev != nil {
+					*prev = *fl
+					return
+				}
+				flags.AddFlag(fl)
+			}
+		})
+	}
 	v := viper.New()
 	for key, envName := range settingKeys {
 		if val := f.env.Getenv(envName); val != "" {
