@@ -27,12 +27,13 @@ func TestScript(t *testing.T) {
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"fakests":    cmdFakeSTS,
-			"sts-calls":  cmdSTSCalls,
-			"sts-fail":   cmdSTSFail,
-			"sts-revoke": cmdSTSRevoke,
-			"moto":       cmdMoto,
-			"moto-calls": cmdMotoCalls,
+			"fakests":        cmdFakeSTS,
+			"sts-calls":      cmdSTSCalls,
+			"sts-fail":       cmdSTSFail,
+			"sts-revoke":     cmdSTSRevoke,
+			"moto":           cmdMoto,
+			"moto-calls":     cmdMotoCalls,
+			"fakefederation": cmdFakeFederation,
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Values[fakeKey{}] = &holder{}

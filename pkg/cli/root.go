@@ -121,6 +121,7 @@ hands it to a command, your shell, or any AWS SDK as a credential_process.`,
 		NewCmdClear(f, nil),
 		NewCmdExec(f, nil),
 		NewCmdExport(f, nil),
+		NewCmdLogin(f, nil),
 		NewCmdCompletion(f),
 		NewCmdVersion(f),
 	)
