@@ -20,6 +20,7 @@ import (
 type AddOptions struct {
 	IO         *iostreams.IOStreams
 	Store      func() (keystore.Store, error)
+	Config     func() (*config.Config, error)
 	ConfigPath string
 	Getenv     func(string) string
 	Now        func() time.Time
@@ -66,6 +67,7 @@ when it has none.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Profile = profileArg(f, args)
 			opts.Store = f.Store
+			opts.Config = f.lazyConfig
 			opts.ConfigPath = f.ConfigFiles().ConfigPath
 			opts.CanPrompt = f.env.IO.IsStdinTTY()
 			if runF != nil {
@@ -114,6 +116,12 @@ func addRun(opts *AddOptions) error {
 	if err := checkKeys(id, secret); err != nil {
 		return err
 	}
+	// Refuse a name the config file cannot hold before anything is stored.
+	if opts.AddConfig {
+		if err := config.CheckProfileName(opts.Profile); err != nil {
+			return hint.Wrap(err, "choose another name, or add --add-config=false to store the keys without a config section")
+		}
+	}
 	store, err := opts.Store()
 	if err != nil {
 		return err
@@ -137,11 +145,11 @@ func addRun(opts *AddOptions) error {
 	if err := store.SetKey(opts.Profile, keystore.LongTermKey{AccessKeyID: id, SecretAccessKey: secret, Added: opts.Now().UTC()}); err != nil {
 		return fmt.Errorf("profile %q: storing keys: %w", opts.Profile, err)
 	}
-	// Sessions made from the old keys would outlive them; drop them.
-	if refs, err := store.Sessions(opts.Profile); err == nil {
-		for _, r := range refs {
-			_ = store.RemoveSession(r)
-		}
+	// Sessions made from the old keys, this profile's and those of every
+	// role built on it, would outlive them; drop them.
+	cfg, _ := opts.Config()
+	if _, err := dropSessionsBuiltOn(store, cfg, opts.Profile); err != nil {
+		return fmt.Errorf("keys stored, but old sessions remain: %w", err)
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "Added keys %s for profile %q to the %s keyring.\n", id, opts.Profile, store.Backend())
 	if opts.AddConfig && opts.ConfigPath != "" {

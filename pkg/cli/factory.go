@@ -48,6 +48,12 @@ func (f *Factory) Config() (*config.Config, error) {
 	return config.Load(f.ConfigFiles())
 }
 
+// lazyConfig reads the AWS files checking only the profiles a Chain
+// reaches; commands that follow chains use it.
+func (f *Factory) lazyConfig() (*config.Config, error) {
+	return config.LoadLazily(f.ConfigFiles())
+}
+
 // Store opens the keyring store once per process.
 func (f *Factory) Store() (keystore.Store, error) {
 	f.storeOnce.Do(func() {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/credo-cli/credo/pkg/config"
 	"github.com/credo-cli/credo/pkg/hint"
 	"github.com/credo-cli/credo/pkg/iostreams"
 	"github.com/credo-cli/credo/pkg/keystore"
@@ -15,6 +16,7 @@ import (
 type RemoveOptions struct {
 	IO        *iostreams.IOStreams
 	Store     func() (keystore.Store, error)
+	Config    func() (*config.Config, error)
 	Confirm   func(question string) (bool, error)
 	CanPrompt bool
 	Profile   string
@@ -36,6 +38,7 @@ It asks first unless --force is given. The AWS config file is left alone.`,
 		RunE: func(_ *cobra.Command, args []string) error {
 			opts.Profile = profileArg(f, args)
 			opts.Store = f.Store
+			opts.Config = f.lazyConfig
 			opts.CanPrompt = f.env.IO.IsStdinTTY() || f.env.IO.IsStderrTTY()
 			if runF != nil {
 				return runF(opts)
@@ -76,10 +79,10 @@ func removeRun(opts *RemoveOptions) error {
 			return errors.New("nothing removed")
 		}
 	}
-	for _, r := range refs {
-		if err := store.RemoveSession(r); err != nil && !errors.Is(err, keystore.ErrNotFound) {
-			return fmt.Errorf("profile %q: removing a cached session: %w", opts.Profile, err)
-		}
+	cfg, _ := opts.Config()
+	dropped, err := dropSessionsBuiltOn(store, cfg, opts.Profile)
+	if err != nil {
+		return err
 	}
 	if hasKey {
 		if err := store.RemoveKey(opts.Profile); err != nil && !errors.Is(err, keystore.ErrNotFound) {
@@ -87,6 +90,6 @@ func removeRun(opts *RemoveOptions) error {
 		}
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "Removed profile %q from the %s keyring (%s, %d cached sessions).\n",
-		opts.Profile, store.Backend(), map[bool]string{true: "keys", false: "no keys"}[hasKey], len(refs))
+		opts.Profile, store.Backend(), map[bool]string{true: "keys", false: "no keys"}[hasKey], dropped)
 	return nil
 }

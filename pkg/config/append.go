@@ -188,6 +188,10 @@ func replaceFile(path string, data []byte, mode fs.FileMode, old []byte) (bool, 
 	return true, nil
 }
 
+// CheckProfileName reports whether name can head a [profile NAME] section
+// that reads back as the same profile.
+func CheckProfileName(name string) error { return checkSectionName(name) }
+
 func checkSectionName(name string) error {
 	if name == "" {
 		return errors.New("profile name is empty")
