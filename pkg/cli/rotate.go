@@ -140,7 +140,11 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 	fmt.Fprintf(opts.IO.ErrOut, "Rotated the access key of profile %q: %s is stored in the %s keyring, %s is deleted.\n",
 		opts.Profile, res.NewKeyID, st.Backend(), res.OldKeyID)
 	if res.SessionsDropped > 0 {
-		fmt.Fprintf(opts.IO.ErrOut, "Dropped %d cached sessions made with the old key.\n", res.SessionsDropped)
+		noun := "sessions"
+		if res.SessionsDropped == 1 {
+			noun = "session"
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "Dropped %d cached %s made with the old key.\n", res.SessionsDropped, noun)
 	}
 	return nil
 }
