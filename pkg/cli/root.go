@@ -34,13 +34,32 @@ func Main(args []string) int {
 	dbusguard.Restore()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// Take credo's secrets out of the environment, so that no command credo
+	// starts (mfa_process, credential_process, a prompt dialog, exec's
+	// child) inherits them; credo itself reads them through getenv.
+	secrets := map[string]string{}
+	for _, name := range secretVars {
+		if v, ok := os.LookupEnv(name); ok {
+			secrets[name] = v
+			_ = os.Unsetenv(name)
+		}
+	}
+	getenv := func(k string) string {
+		if v, ok := secrets[k]; ok {
+			return v
+		}
+		return os.Getenv(k)
+	}
 	return Run(ctx, &Env{
 		IO:      iostreams.System(),
-		Getenv:  os.Getenv,
+		Getenv:  getenv,
 		Environ: os.Environ,
 		Now:     time.Now,
 	}, args)
 }
+
+// secretVars are the CREDO_* variables that hold secrets.
+var secretVars = []string{"CREDO_FILE_PASSPHRASE"}
 
 // Env is what one invocation receives from the outside world.
 type Env struct {

@@ -116,6 +116,7 @@ type run struct {
 	r      *Resolver
 	target *config.Profile
 	codes  map[string]string // MFA codes by serial, so one run asks once
+	warned map[string]bool   // cache keys already reported unreadable
 }
 
 func (x *run) now() time.Time {
@@ -148,7 +149,11 @@ func (x *run) find(n *node, skip string) (aws.Credentials, bool) {
 		}
 		// A cached session is only a cache: an unreadable one is replaced
 		// (SetSession drops it), and the user is told once.
-		if errors.Is(err, keystore.ErrCorrupt) && x.r.Notice != nil {
+		if errors.Is(err, keystore.ErrCorrupt) && x.r.Notice != nil && !x.warned[n.CacheKey] {
+			if x.warned == nil {
+				x.warned = map[string]bool{}
+			}
+			x.warned[n.CacheKey] = true
 			fmt.Fprintf(x.r.Notice, "credo: warning: %v; getting a new session\n", err)
 		}
 		return aws.Credentials{}, false

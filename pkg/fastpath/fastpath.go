@@ -21,6 +21,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,6 +30,7 @@ import (
 	"github.com/credo-cli/credo/pkg/creds/plan"
 	"github.com/credo-cli/credo/pkg/handout"
 	"github.com/credo-cli/credo/pkg/keystore/filefast"
+	"github.com/credo-cli/credo/pkg/prompt"
 )
 
 // CoreName is the full binary's name, installed beside credo.
@@ -196,6 +198,11 @@ func cached(req *request, env *Env) (handout.Credentials, string, bool) {
 	if err != nil || minTTL < 0 {
 		return handout.Credentials{}, "", false
 	}
+	// Settings the hot path does not use are still checked, as credo-core
+	// checks them, so that a bad one fails the same way cached or not.
+	if !validSettings(getenv, set) {
+		return handout.Credentials{}, "", false
+	}
 
 	profile := firstOf(req.profile, getenv("AWS_PROFILE"), "default")
 	home := firstOf(getenv("HOME"), getenv("USERPROFILE"))
@@ -229,7 +236,17 @@ func cached(req *request, env *Env) (handout.Credentials, string, bool) {
 // settingKeys are the settings-file keys the fast path understands; any
 // other key (all of which only matter to credo-core) is fine, but a line it
 // cannot read as `key: value` sends the invocation to credo-core.
-var settingKeys = map[string]bool{"backend": true, "file_dir": true, "min_ttl": true, "debug": true}
+var settingKeys = map[string]bool{"backend": true, "file_dir": true, "min_ttl": true, "debug": true, "prompt": true, "lock_timeout": true}
+
+// validSettings reports whether the settings that credo-core validates and
+// the hot path otherwise ignores are valid.
+func validSettings(getenv func(string) string, set map[string]string) bool {
+	if p := firstOf(getenv("CREDO_PROMPT"), set["prompt"]); p != "" && !slices.Contains(prompt.Drivers(), p) {
+		return false
+	}
+	d, err := time.ParseDuration(firstOf(getenv("CREDO_LOCK_TIMEOUT"), set["lock_timeout"], "2m"))
+	return err == nil && d >= 0
+}
 
 // readSettings reads credo's settings file as flat `key: value` YAML.
 func readSettings(getenv func(string) string) (map[string]string, bool) {
