@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -95,14 +96,14 @@ func (c *cliFake) GetSessionToken(_ context.Context, in *sts.GetSessionTokenInpu
 	return nil, errors.New("fake STS: no sessions")
 }
 
-func rotateTestOptions(t *testing.T, profiles map[string]*config.Profile, fake *cliFake) (*RotateOptions, keystore.Store, *strings.Builder) {
+func rotateTestOptions(t *testing.T, profiles map[string]*config.Profile, fake *cliFake) (*RotateOptions, keystore.Store) {
 	t.Helper()
 	st, err := keystore.Open(keystore.Config{Backend: keystore.BackendFile, FileDir: filepath.Join(t.TempDir(), "keyring"),
 		FilePassphrase: func() (string, error) { return "p", nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ios, _, _, errOut := iostreams.Test()
+	ios, _, _, _ := iostreams.Test()
 	cfgPath := filepath.Join(t.TempDir(), "config")
 	var ini strings.Builder
 	for name, p := range profiles {
@@ -111,7 +112,9 @@ func rotateTestOptions(t *testing.T, profiles map[string]*config.Profile, fake *
 			ini.WriteString(k + " = " + v + "\n")
 		}
 	}
-	writeFile(t, cfgPath, ini.String())
+	if err := os.WriteFile(cfgPath, []byte(ini.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	opts := &RotateOptions{
 		IO:      ios,
 		Store:   func() (keystore.Store, error) { return st, nil },
@@ -120,16 +123,12 @@ func rotateTestOptions(t *testing.T, profiles map[string]*config.Profile, fake *
 		Now:     time.Now,
 		Clients: func(*config.Profile) (rotate.IAMAPI, rotate.STSAPI) { return fake, fake },
 	}
-	var b *strings.Builder
-	if sb, ok := errOut.(interface{ String() string }); ok {
-		_ = sb
-	}
-	return opts, st, b
+	return opts, st
 }
 
 func TestRotateRun(t *testing.T) {
 	fake := &cliFake{keys: map[string]string{"AKIAOLDKEY0000000000": "old-secret"}}
-	opts, st, _ := rotateTestOptions(t, map[string]*config.Profile{
+	opts, st := rotateTestOptions(t, map[string]*config.Profile{
 		"alice": {Raw: map[string]string{"region": "eu-west-1"}},
 		"role":  {Raw: map[string]string{"role_arn": "arn:aws:iam::123456789012:role/r", "source_profile": "alice"}},
 		"mfa":   {Raw: map[string]string{"mfa_serial": "arn:aws:iam::123456789012:mfa/alice"}},
