@@ -141,6 +141,7 @@ hands it to a command, your shell, or any AWS SDK as a credential_process.`,
 		NewCmdExec(f, nil),
 		NewCmdExport(f, nil),
 		NewCmdLogin(f, nil),
+		NewCmdRotate(f, nil),
 		NewCmdCompletion(f),
 		NewCmdVersion(f),
 	)

@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/credo-cli/credo/pkg/hint"
 	"io"
 	"log/slog"
 	"strings"
@@ -273,17 +274,17 @@ func (x *run) code(ctx context.Context, n *node) (string, error) {
 		if err = prompt.ValidCode(c); err != nil {
 			return "", n.Errorf("--mfa-token: %w", err)
 		}
-	case n.MFAFrom.MFAProcess != "" || x.target.MFAProcess != "":
-		cmd := n.MFAFrom.MFAProcess
-		if cmd == "" {
-			cmd = x.target.MFAProcess
-		}
-		if c, err = prompt.FromProcess(ctx, cmd, x.r.Environ); err != nil {
+	case mfaProcess(n, x.target) != "":
+		if c, err = prompt.FromProcess(ctx, mfaProcess(n, x.target), x.r.Environ); err != nil {
 			return "", n.Errorf("%w", err)
 		}
 	case x.r.Prompt != nil:
 		msg := fmt.Sprintf("Enter MFA code for %s (profile %q): ", n.Serial, n.MFAFrom.Name)
 		if c, err = x.r.Prompt.MFACode(ctx, n.Serial, msg); err != nil {
+			if hint.Of(err) != "" {
+				err = hint.Wrap(err, fmt.Sprintf("pass the code with --mfa-token CODE, set mfa_process in profile %q, "+
+					"or choose a prompt that needs no terminal with CREDO_PROMPT (ykman, zenity, kdialog, osascript)", n.MFAFrom.Name))
+			}
 			return "", n.Errorf("%w", err)
 		}
 	default:
@@ -321,4 +322,22 @@ type staticProvider aws.Credentials
 
 func (p staticProvider) Retrieve(context.Context) (aws.Credentials, error) {
 	return aws.Credentials(p), nil
+}
+
+// mfaProcess is the mfa_process that gives the codes of step n: the one of
+// the profile that set mfa_serial, else the target's, else the first one
+// down the chain (people keep device settings with their user profile).
+func mfaProcess(n *node, target *config.Profile) string {
+	if n.MFAFrom.MFAProcess != "" {
+		return n.MFAFrom.MFAProcess
+	}
+	if target.MFAProcess != "" {
+		return target.MFAProcess
+	}
+	for s := n; s != nil; s = s.Source {
+		if s.Profile != nil && s.Profile.MFAProcess != "" {
+			return s.Profile.MFAProcess
+		}
+	}
+	return ""
 }
