@@ -113,13 +113,16 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 		return fmt.Errorf("%s keyring: cannot keep a key rotation journal", st.Backend())
 	}
 	r := &rotate.Rotator{
-		Store:     rs,
-		MFASerial: p.MFASerial,
-		MFACode:   mfaCodeFunc(opts, p),
-		Lock:      opts.Lock,
-		Now:       opts.Now,
-		Progress:  opts.IO.ErrOut,
-		Log:       opts.Log,
+		Store: rs,
+		// The old key made this profile's sessions and those of every
+		// role built on it.
+		DropSessions: func(profile string) (int, error) { return dropSessionsBuiltOn(st, cfg, profile) },
+		MFASerial:    p.MFASerial,
+		MFACode:      mfaCodeFunc(opts, p),
+		Lock:         opts.Lock,
+		Now:          opts.Now,
+		Progress:     opts.IO.ErrOut,
+		Log:          opts.Log,
 	}
 	if opts.Clients != nil {
 		i, s := opts.Clients(p)

@@ -107,6 +107,11 @@ type Rotator struct {
 	MFASerial string
 	MFACode   func(ctx context.Context, serial string) (string, error)
 
+	// DropSessions, when set, replaces the default clean-up of cached
+	// sessions after a rotation (the profile's own): the command layer
+	// drops those of every role built on the profile too. It returns how
+	// many went.
+	DropSessions func(profile string) (int, error)
 	// Lock, when set, takes a cross-process lock for the key it is given
 	// and returns its release; two rotations of one profile never overlap.
 	Lock func(ctx context.Context, key string) (func(), error)
@@ -584,6 +589,13 @@ func (x *run) iamError(action string, err error) error {
 // dropSessions removes the profile's cached sessions, which were made with
 // the old key; it returns how many went.
 func (x *run) dropSessions() int {
+	if x.r.DropSessions != nil {
+		n, err := x.r.DropSessions(x.profile)
+		if err != nil {
+			x.log("dropping cached sessions failed", "error", err)
+		}
+		return n
+	}
 	refs, err := x.r.Store.Sessions(x.profile)
 	if err != nil {
 		x.log("listing cached sessions failed", "error", err)

@@ -545,3 +545,24 @@ func TestUserFromARN(t *testing.T) {
 		}
 	}
 }
+
+func TestRotateDropSessionsHook(t *testing.T) {
+	e := setup(t)
+	r := e.rotator()
+	var asked []string
+	r.DropSessions = func(p string) (int, error) {
+		asked = append(asked, p)
+		return 3, nil
+	}
+	res, err := r.Rotate(context.Background(), profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.SessionsDropped != 3 || !slices.Equal(asked, []string{profile}) {
+		t.Errorf("dropped %d, hook asked for %q", res.SessionsDropped, asked)
+	}
+	// The hook replaces the default: the profile's session is still there.
+	if refs, _ := e.store.Sessions(profile); len(refs) != 1 {
+		t.Errorf("sessions = %+v", refs)
+	}
+}
