@@ -89,6 +89,12 @@ func removeRun(opts *RemoveOptions) error {
 			return fmt.Errorf("profile %q: removing stored keys: %w", opts.Profile, err)
 		}
 	}
+	// A rotation journal belongs to the keys: without them it means nothing.
+	if rs, ok := store.(keystore.RotationStore); ok {
+		if err := rs.RemoveRotation(opts.Profile); err != nil && !errors.Is(err, keystore.ErrNotFound) {
+			return fmt.Errorf("profile %q: removing the key rotation journal: %w", opts.Profile, err)
+		}
+	}
 	fmt.Fprintf(opts.IO.ErrOut, "Removed profile %q from the %s keyring (%s, %d cached sessions).\n",
 		opts.Profile, store.Backend(), map[bool]string{true: "keys", false: "no keys"}[hasKey], dropped)
 	return nil
