@@ -147,7 +147,7 @@ func addRun(opts *AddOptions) error {
 	}
 	// Sessions made from the old keys, this profile's and those of every
 	// role built on it, would outlive them; drop them.
-	cfg, _ := opts.Config()
+	cfg := loadForSessions(opts.Config, opts.IO.ErrOut, opts.Profile)
 	if _, err := dropSessionsBuiltOn(store, cfg, opts.Profile); err != nil {
 		return fmt.Errorf("keys stored, but old sessions remain: %w", err)
 	}

@@ -59,7 +59,7 @@ instance metadata (IMDSv2) endpoint.`,
   # A shell that keeps fresh credentials for hours
   $ credo exec --server prod`,
 		Args:              cobra.ArbitraryArgs,
-		ValidArgsFunction: f.completeProfiles,
+		ValidArgsFunction: f.completeExec,
 		// The command's own flags must not be read as credo's
 		// (`credo exec prod ls -la`), so exec splits its arguments itself:
 		// see splitExecArgs.
@@ -219,18 +219,80 @@ func splitExecArgs(cmd *cobra.Command, args []string) (head, command []string) {
 	return args, nil
 }
 
-// takesValue reports whether the flag a (--name or -x) needs a separate value.
+// takesValue reports whether the flag argument a (--name, -x, or a group
+// of shorthands such as -nt) needs the next argument as its value.
 func takesValue(cmd *cobra.Command, a string) bool {
-	var fl *pflag.Flag
 	if strings.HasPrefix(a, "--") {
-		name := a[2:]
-		if fl = cmd.Flags().Lookup(name); fl == nil {
-			fl = cmd.InheritedFlags().Lookup(name)
+		fl := lookupFlag(cmd, a[2:], "")
+		return fl != nil && fl.NoOptDefVal == ""
+	}
+	// -abc: each letter is a shorthand until one takes a value; the rest
+	// of the group is then that value, or, when it is the last letter, the
+	// next argument is.
+	for i := 1; i < len(a); i++ {
+		fl := lookupFlag(cmd, "", a[i:i+1])
+		if fl == nil {
+			return false // pflag reports the unknown flag
 		}
-	} else if len(a) == 2 {
-		if fl = cmd.Flags().ShorthandLookup(a[1:]); fl == nil {
-			fl = cmd.InheritedFlags().ShorthandLookup(a[1:])
+		if fl.NoOptDefVal == "" {
+			return i == len(a)-1
 		}
 	}
-	return fl != nil && fl.NoOptDefVal == ""
+	return false
+}
+
+func lookupFlag(cmd *cobra.Command, name, short string) *pflag.Flag {
+	for _, fs := range []*pflag.FlagSet{cmd.Flags(), cmd.InheritedFlags()} {
+		var fl *pflag.Flag
+		if name != "" {
+			fl = fs.Lookup(name)
+		} else {
+			fl = fs.ShorthandLookup(short)
+		}
+		if fl != nil {
+			return fl
+		}
+	}
+	return nil
+}
+
+// completeExec completes exec's arguments by hand, since cobra completes
+// nothing for a command that parses its own flags: flag names, the values
+// of --backend and --prompt, the profile, then the command's own words.
+func (f *Factory) completeExec(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	head, command := splitExecArgs(cmd, args)
+	if command != nil || (len(args) > 0 && args[len(args)-1] == "--") {
+		return nil, cobra.ShellCompDirectiveDefault // the command's own words
+	}
+	if n := len(head); n > 0 && strings.HasPrefix(head[n-1], "-") && !strings.Contains(head[n-1], "=") && takesValue(cmd, head[n-1]) {
+		switch strings.TrimLeft(head[n-1], "-") {
+		case "backend":
+			return backendNames, cobra.ShellCompDirectiveNoFileComp
+		case "prompt":
+			return promptNames, cobra.ShellCompDirectiveNoFileComp
+		case "config":
+			return nil, cobra.ShellCompDirectiveDefault
+		}
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	if strings.HasPrefix(toComplete, "-") {
+		var names []string
+		for _, fs := range []*pflag.FlagSet{cmd.Flags(), cmd.InheritedFlags()} {
+			fs.VisitAll(func(fl *pflag.Flag) {
+				if !fl.Hidden {
+					names = append(names, "--"+fl.Name)
+				}
+			})
+		}
+		return names, cobra.ShellCompDirectiveNoFileComp
+	}
+	for i := 0; i < len(head); i++ {
+		if !strings.HasPrefix(head[i], "-") {
+			return nil, cobra.ShellCompDirectiveDefault // the profile is given: a command comes next
+		}
+		if !strings.Contains(head[i], "=") && takesValue(cmd, head[i]) {
+			i++
+		}
+	}
+	return f.completeProfiles(cmd, nil, toComplete)
 }

@@ -79,7 +79,7 @@ func removeRun(opts *RemoveOptions) error {
 			return errors.New("nothing removed")
 		}
 	}
-	cfg, _ := opts.Config()
+	cfg := loadForSessions(opts.Config, opts.IO.ErrOut, opts.Profile)
 	dropped, err := dropSessionsBuiltOn(store, cfg, opts.Profile)
 	if err != nil {
 		return err
@@ -90,12 +90,17 @@ func removeRun(opts *RemoveOptions) error {
 		}
 	}
 	// A rotation journal belongs to the keys: without them it means nothing.
+	// A new key it recorded but never stored stays in IAM: say which.
 	if rs, ok := store.(keystore.RotationStore); ok {
+		if j, err := rs.GetRotation(opts.Profile); err == nil && j.HasNewKey() {
+			fmt.Fprintf(opts.IO.ErrOut, "credo: warning: an unfinished rotation of profile %q created access key %s, which stays in IAM: delete it with \"aws iam delete-access-key --access-key-id %s\"\n",
+				opts.Profile, j.NewKey.AccessKeyID, j.NewKey.AccessKeyID)
+		}
 		if err := rs.RemoveRotation(opts.Profile); err != nil && !errors.Is(err, keystore.ErrNotFound) {
 			return fmt.Errorf("profile %q: removing the key rotation journal: %w", opts.Profile, err)
 		}
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "Removed profile %q from the %s keyring (%s, %d cached sessions).\n",
+	fmt.Fprintf(opts.IO.ErrOut, "Removed profile %q from the %s keyring (%s, %d cached sessions made from them).\n",
 		opts.Profile, store.Backend(), map[bool]string{true: "keys", false: "no keys"}[hasKey], dropped)
 	return nil
 }

@@ -119,6 +119,9 @@ hands it to a command, your shell, or any AWS SDK as a credential_process.`,
 		// Completion scripts are a command of their own (credo completion).
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.DisableFlagParsing {
+				return nil // exec parses its own flags, then loads the settings
+			}
 			return f.loadSettings(cmd.Root().PersistentFlags(), cmd.Flags())
 		},
 	}

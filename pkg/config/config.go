@@ -154,6 +154,10 @@ func readIfExists(path string) (string, error) {
 	return unsafe.String(&b[0], len(b)), nil
 }
 
+// HasSyntaxErrors reports whether either file failed to parse somewhere,
+// in which case Chain refuses every profile.
+func (c *Config) HasSyntaxErrors() bool { return len(c.syntax) > 0 }
+
 // Names returns every profile name, in the order first seen (config file first).
 func (c *Config) Names() []string { return append([]string(nil), c.order...) }
 

@@ -255,11 +255,12 @@ func readSettings(getenv func(string) string) (map[string]string, bool) {
 	if path == "" {
 		if x := getenv("XDG_CONFIG_HOME"); x != "" {
 			path = filepath.Join(x, "credo", "config.yaml")
-		} else if h := getenv("HOME"); h != "" {
+		} else if h := firstOf(getenv("HOME"), getenv("USERPROFILE")); h != "" {
 			path = filepath.Join(h, ".config", "credo", "config.yaml")
 		}
 	}
 	out := map[string]string{}
+	seen := map[string]bool{}
 	if path == "" {
 		return out, true
 	}
@@ -289,6 +290,12 @@ func readSettings(getenv func(string) string) (map[string]string, bool) {
 			value = value[:i]
 		}
 		value = strings.TrimSpace(value)
+		// What YAML would refuse (a repeated key, a nested mapping in a
+		// value) credo-core reports: leave the file to it.
+		if seen[key] || strings.Contains(value, ": ") || strings.HasSuffix(value, ":") {
+			return nil, false
+		}
+		seen[key] = true
 		if len(value) >= 2 && (value[0] == '"' || value[0] == '\'') {
 			if value[len(value)-1] != value[0] || strings.ContainsAny(value[1:len(value)-1], `"'\`) {
 				return nil, false

@@ -281,3 +281,21 @@ func TestVersion(t *testing.T) {
 		}
 	}
 }
+
+// Without HOME (Windows), the settings file is found under USERPROFILE, as
+// credo-core finds it.
+func TestSettingsFileUnderUserProfile(t *testing.T) {
+	w := newWorld(t, cfg)
+	w.core("", "export", "prod")
+	profile := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(profile, ".config", "credo"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(profile, ".config", "credo", "config.yaml"), []byte("prompt: bogus\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w.env["HOME"], w.env["XDG_CONFIG_HOME"], w.env["USERPROFILE"] = "", "", profile
+	if out, _, handled, _ := w.serve("export", "prod"); handled {
+		t.Fatalf("served %q despite an invalid settings file under USERPROFILE", out)
+	}
+}
