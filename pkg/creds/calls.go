@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts/types"
 
 	"github.com/credo-cli/credo/pkg/config"
+	"github.com/credo-cli/credo/pkg/sso"
 )
 
 // fetch makes the STS call of step n with the source credentials src.
@@ -68,8 +69,33 @@ func (x *run) fetch(ctx context.Context, n *node, src aws.Credentials) (aws.Cred
 			return aws.Credentials{}, err
 		}
 		return fromSTS(out.Credentials)
+
+	case nodeSSO:
+		c, err := x.ssoClient().RoleCredentials(ctx, n.Profile)
+		if err != nil {
+			return aws.Credentials{}, &sourceError{err}
+		}
+		return c, nil
 	}
 	return aws.Credentials{}, fmt.Errorf("internal error: step kind %d makes no STS call", n.Kind)
+}
+
+// ssoClient is the Resolver's SSO, else a client built from its settings.
+func (x *run) ssoClient() SSOAPI {
+	if x.r.SSO != nil {
+		return x.r.SSO
+	}
+	c := &sso.Client{
+		Getenv:    x.r.Getenv,
+		NoBrowser: x.r.NoBrowser,
+		Stderr:    x.r.Notice,
+		Now:       x.r.Now,
+		Log:       x.r.Log,
+	}
+	if x.r.Locker != nil {
+		c.Lock = x.r.Locker.Lock
+	}
+	return c
 }
 
 // client builds the STS client for one call, signed with src (nil: unsigned).

@@ -59,6 +59,7 @@ const (
 	nodeSession     = plan.KindSession
 	nodeRole        = plan.KindRole
 	nodeWebIdentity = plan.KindWebIdentity
+	nodeSSO         = plan.KindSSO
 
 	srcStored      = plan.SourceStored
 	srcStatic      = plan.SourceStatic
@@ -95,6 +96,20 @@ type Resolver struct {
 	// Environ is the environment of credential_process and mfa_process
 	// commands; nil means credo's own.
 	Environ []string
+	// NoBrowser makes an IAM Identity Center sign-in print the verification
+	// URL and code on Notice instead of opening a browser (--no-browser).
+	NoBrowser bool
+	// SSO gets IAM Identity Center role credentials; nil means an
+	// *sso.Client built from Getenv, Now, NoBrowser, Notice, Log and Locker
+	// (the AWS CLI v2's token cache under $HOME, $BROWSER or the system's
+	// opener).
+	SSO SSOAPI
+}
+
+// SSOAPI gets the role credentials of an IAM Identity Center profile,
+// signing in when needed; *sso.Client satisfies it.
+type SSOAPI interface {
+	RoleCredentials(ctx context.Context, p *config.Profile) (aws.Credentials, error)
 }
 
 // Retrieve returns credentials for chain[0], the target; chain is the

@@ -476,9 +476,9 @@ func TestErrors(t *testing.T) {
 			errWant: []string{`profile "base": duration 37h is above the 36h maximum STS allows for a session token`},
 		},
 		{
-			name:    "SSO is not supported yet",
+			name:    "SSO profile without sso_region",
 			chain:   []*config.Profile{{Name: "sso", SSOAccountID: "1", SSORoleName: "r", SSOStartURL: "https://x"}},
-			errWant: []string{`profile "sso": IAM Identity Center (SSO) profiles are not supported yet`},
+			errWant: []string{`profile "sso": IAM Identity Center (SSO) profile lacks sso_region`},
 		},
 		{
 			name:    "a middle profile that is not a role",

@@ -52,6 +52,7 @@ const (
 	SourceEnvironment SourceKind = "environment" // credential_source = Environment
 	SourceProcess     SourceKind = "process"     // credential_process
 	SourceWebIdentity SourceKind = "web_identity"
+	SourceSSO         SourceKind = "sso" // IAM Identity Center: GetRoleCredentials
 )
 
 // Kind is what one step of a plan does.
@@ -63,6 +64,7 @@ const (
 	KindSession                 // GetSessionToken
 	KindRole                    // AssumeRole
 	KindWebIdentity             // AssumeRoleWithWebIdentity
+	KindSSO                     // IAM Identity Center GetRoleCredentials (signing in when needed)
 )
 
 // Step is one step of a plan: how one set of credentials is made from the
@@ -167,13 +169,22 @@ func Plan(chain []*config.Profile, opts Options, getenv func(string) string) (*S
 	case root.CredentialProcess != "":
 		base.Src = SourceProcess
 	case root.IsSSO() || root.SSOSession != "" || root.SSOStartURL != "":
-		return nil, base.Errorf("IAM Identity Center (SSO) profiles are %w", ErrNotSupported)
+		if err := checkSSO(base); err != nil {
+			return nil, err
+		}
+		base.Kind = KindSSO
+		base.Src = SourceSSO
 	case root.HasStaticKeys():
 		base.Src = SourceStatic
 	default:
 		base.Src = SourceStored
 	}
 	base.desc = describeSource(base, getenv)
+	if base.Kind == KindSSO {
+		// GetRoleCredentials' answer is cached like an STS call's; the
+		// duration is the permission set's, not ours to ask.
+		base.CacheKey = digest(header + base.desc)
+	}
 
 	// Role steps, bottom up.
 	type roleAt struct {
@@ -269,6 +280,8 @@ func Plan(chain []*config.Profile, opts Options, getenv func(string) string) (*S
 // planTarget plans a chain whose target is its only source (no role on top).
 func planTarget(base *Step, p *config.Profile, opts Options, header string) (*Step, error) {
 	switch {
+	case base.Kind == KindSSO:
+		return base, nil
 	case base.Kind == KindWebIdentity:
 		d := opts.Duration
 		if d == 0 {
@@ -324,8 +337,34 @@ func describeSource(n *Step, getenv func(string) string) string {
 		s += "access_key_id=" + getenv("AWS_ACCESS_KEY_ID") + "\n"
 	case SourceProcess:
 		s += "credential_process=" + p.CredentialProcess + "\n"
+	case SourceSSO:
+		s += fmt.Sprintf("sso_start_url=%q sso_region=%q sso_account_id=%q sso_role_name=%q sso_endpoint=%q sso_oidc_endpoint=%q\n",
+			p.SSOStartURL, p.SSORegion, p.SSOAccountID, p.SSORoleName,
+			p.ServiceEndpoint("SSO", "sso", getenv), p.ServiceEndpoint("SSO_OIDC", "sso_oidc", getenv))
 	}
 	return s
+}
+
+// checkSSO reports the keys an IAM Identity Center profile lacks.
+func checkSSO(n *Step) error {
+	p := n.Profile
+	var missing []string
+	if p.SSOStartURL == "" {
+		missing = append(missing, "sso_start_url")
+	}
+	if p.SSORegion == "" {
+		missing = append(missing, "sso_region")
+	}
+	if p.SSOAccountID == "" {
+		missing = append(missing, "sso_account_id")
+	}
+	if p.SSORoleName == "" {
+		missing = append(missing, "sso_role_name")
+	}
+	if len(missing) > 0 {
+		return n.Errorf("IAM Identity Center (SSO) profile lacks %s", strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 func webIdentityDesc(n *Step) string {
