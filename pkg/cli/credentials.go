@@ -44,16 +44,17 @@ func (f *Factory) retrieve(ctx context.Context, req credRequest) (aws.Credential
 	}
 	getenv := f.env.Getenv
 	r := &creds.Resolver{
-		Store:    store,
-		NewSTS:   creds.NewSTSFunc(creds.STSOptions{Getenv: getenv, Log: f.log}),
-		Prompt:   &lazyPrompter{f: f, account: chain[0].Raw["ykman_account"]},
-		MFAToken: req.MFAToken,
-		Getenv:   getenv,
-		Now:      f.env.Now,
-		MinTTL:   f.settings.MinTTL,
-		Locker:   &lazyLocker{f: f},
-		Log:      f.log,
-		Notice:   f.env.IO.ErrOut,
+		Store:     store,
+		NewSTS:    creds.NewSTSFunc(creds.STSOptions{Getenv: getenv, Log: f.log}),
+		Prompt:    &lazyPrompter{f: f, account: chain[0].Raw["ykman_account"]},
+		MFAToken:  req.MFAToken,
+		Getenv:    getenv,
+		Now:       f.env.Now,
+		MinTTL:    f.settings.MinTTL,
+		Locker:    &lazyLocker{f: f},
+		Log:       f.log,
+		Notice:    f.env.IO.ErrOut,
+		NoBrowser: req.NoBrowser,
 	}
 	c, err := r.Retrieve(ctx, chain, creds.Options{Duration: req.Duration, NoSession: req.NoSession})
 	if err != nil {
