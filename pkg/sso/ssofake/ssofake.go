@@ -286,6 +286,56 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.roleCredentials(w, r)
 	case r.Method == http.MethodGet && r.URL.Path == "/device":
 		s.approve(w, r)
+	case strings.HasPrefix(r.URL.Path, "/_fake/"):
+		s.control(w, r)
+	default:
+		http.Error(w, "not found", http.StatusNotFound)
+	}
+}
+
+// control lets another process drive the fake:
+//
+//	GET  /_fake/calls             JSON counts by operation, and "total"
+//	GET  /_fake/calls?op=OP       a bare number
+//	POST /_fake/revoke            RevokeAccessTokens
+//	POST /_fake/expire            ExpireAccessTokens
+//	POST /_fake/auto-approve      SetAutoApprove(true)
+//	POST /_fake/fail?op=OP&code=CODE&n=N  FailNext
+//
+// The caller holds s.mu.
+func (s *Server) control(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	switch {
+	case r.Method == http.MethodGet && r.URL.Path == "/_fake/calls":
+		counts := map[string]int{"total": len(s.calls)}
+		for _, c := range s.calls {
+			counts[c.Op]++
+		}
+		if op := q.Get("op"); op != "" {
+			_, _ = fmt.Fprintln(w, counts[op])
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(counts)
+	case r.Method == http.MethodPost && r.URL.Path == "/_fake/revoke":
+		for _, t := range s.tokens {
+			t.revoked = true
+		}
+	case r.Method == http.MethodPost && r.URL.Path == "/_fake/expire":
+		for _, t := range s.tokens {
+			t.expiresAt = time.Time{}
+		}
+	case r.Method == http.MethodPost && r.URL.Path == "/_fake/auto-approve":
+		s.auto = true
+	case r.Method == http.MethodPost && r.URL.Path == "/_fake/fail":
+		n := 1
+		if v := q.Get("n"); v != "" {
+			if _, err := fmt.Sscan(v, &n); err != nil {
+				http.Error(w, "bad n", http.StatusBadRequest)
+				return
+			}
+		}
+		s.fail = append(s.fail, failure{op: q.Get("op"), code: q.Get("code"), n: n})
 	default:
 		http.Error(w, "not found", http.StatusNotFound)
 	}
