@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -62,7 +63,8 @@ type PortalAPI interface {
 }
 
 // Client signs in to IAM Identity Center and gets role credentials. The
-// zero value works: every field has a default.
+// zero value works: every field has a default. A Client is safe for
+// concurrent use when its funcs are; set its fields before the first call.
 type Client struct {
 	// Getenv reads HOME (the cache), BROWSER, AWS_ENDPOINT_URL_SSO,
 	// AWS_ENDPOINT_URL_SSO_OIDC and AWS_ENDPOINT_URL; nil reads nothing.
@@ -94,6 +96,9 @@ type Client struct {
 	// NewOIDC and NewPortal replace the SDK clients (tests); nil builds them.
 	NewOIDC   func(p *config.Profile) OIDCAPI
 	NewPortal func(p *config.Profile) PortalAPI
+
+	httpOnce sync.Once
+	hc       *http.Client
 }
 
 func (c *Client) now() time.Time {
@@ -590,10 +595,13 @@ func (c *Client) portalURL(p *config.Profile) string {
 }
 
 func (c *Client) httpClient() *http.Client {
-	if c.HTTPClient == nil {
-		c.HTTPClient = newHTTPClient()
-	}
-	return c.HTTPClient
+	c.httpOnce.Do(func() {
+		c.hc = c.HTTPClient
+		if c.hc == nil {
+			c.hc = newHTTPClient()
+		}
+	})
+	return c.hc
 }
 
 func (c *Client) retryer() aws.Retryer {
