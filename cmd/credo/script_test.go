@@ -34,6 +34,8 @@ func TestScript(t *testing.T) {
 			"moto":           cmdMoto,
 			"moto-calls":     cmdMotoCalls,
 			"fakefederation": cmdFakeFederation,
+			"fakesso":        cmdFakeSSO,
+			"sso":            cmdSSO,
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Values[fakeKey{}] = &holder{}
