@@ -204,7 +204,8 @@ func loginKind(s *plan.Step) (kind login.Kind, chained bool) {
 		return login.KindUser, false
 	case s.Kind == plan.KindRole:
 		return login.KindRole, s.Source == nil || !s.Source.LongTerm()
-	case s.Kind == plan.KindWebIdentity:
+	case s.Kind == plan.KindWebIdentity, s.Kind == plan.KindSSO:
+		// SSO hands out role credentials.
 		return login.KindRole, false
 	}
 	// Keys from the environment, a process or the AWS files with a
