@@ -118,3 +118,18 @@ func itoa(n int) string {
 	}
 	return string(b[i:])
 }
+
+// MissingSSOKeys lists the keys an IAM Identity Center profile lacks,
+// among sso_start_url, sso_region, sso_account_id and sso_role_name.
+func (p *Profile) MissingSSOKeys() []string {
+	var missing []string
+	for _, k := range [...]struct{ name, value string }{
+		{"sso_start_url", p.SSOStartURL}, {"sso_region", p.SSORegion},
+		{"sso_account_id", p.SSOAccountID}, {"sso_role_name", p.SSORoleName},
+	} {
+		if k.value == "" {
+			missing = append(missing, k.name)
+		}
+	}
+	return missing
+}

@@ -2,18 +2,16 @@ package creds
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"github.com/credo-cli/credo/pkg/awscall"
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/credo-cli/credo/pkg/config"
@@ -231,28 +229,10 @@ func call[T any](ctx context.Context, s *stsClient, action string, f func(contex
 	if cctx.Err() != nil {
 		return out, &UnreachableError{URL: s.url, Err: fmt.Errorf("no answer within %s", s.timeout)}
 	}
-	if reason, ok := transportFailure(err); ok {
+	if reason, ok := awscall.TransportFailure(err); ok {
 		return out, &UnreachableError{URL: s.url, Err: reason}
 	}
 	return out, err
-}
-
-// transportFailure finds the network error under an SDK error: the request
-// never got an HTTP answer.
-func transportFailure(err error) (error, bool) {
-	var re *awshttp.ResponseError
-	if errors.As(err, &re) && re.HTTPStatusCode() != 0 {
-		return nil, false
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err, true
-	}
-	var ne net.Error
-	if errors.As(err, &ne) {
-		return ne, true
-	}
-	return nil, false
 }
 
 func orEmpty(getenv func(string) string) func(string) string {

@@ -31,6 +31,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/credo-cli/credo/pkg/awscall"
 	"io"
 	"log/slog"
 	"slices"
@@ -640,14 +641,7 @@ func (r *Rotator) sleep(ctx context.Context, d time.Duration) error {
 	if r.Sleep != nil {
 		return r.Sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return awscall.Sleep(ctx, d)
 }
 
 type iamKey = iamtypes.AccessKeyMetadata

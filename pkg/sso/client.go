@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/credo-cli/credo/pkg/awscall"
 	"io"
 	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -18,7 +18,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/sso"
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 	"github.com/aws/smithy-go"
@@ -132,32 +131,12 @@ func (c *Client) sleep(ctx context.Context, d time.Duration) error {
 	if c.Sleep != nil {
 		return c.Sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return awscall.Sleep(ctx, d)
 }
 
 // Check reports what is missing in p to sign in with IAM Identity Center.
 func Check(p *config.Profile) error {
-	var missing []string
-	if p.SSOStartURL == "" {
-		missing = append(missing, "sso_start_url")
-	}
-	if p.SSORegion == "" {
-		missing = append(missing, "sso_region")
-	}
-	if p.SSOAccountID == "" {
-		missing = append(missing, "sso_account_id")
-	}
-	if p.SSORoleName == "" {
-		missing = append(missing, "sso_role_name")
-	}
-	if len(missing) > 0 {
+	if missing := p.MissingSSOKeys(); len(missing) > 0 {
 		return fmt.Errorf("IAM Identity Center (SSO) profile lacks %s", strings.Join(missing, ", "))
 	}
 	return nil
@@ -453,7 +432,7 @@ func (c *Client) getRoleCredentials(ctx context.Context, p *config.Profile, t To
 		if ctx.Err() == nil && cctx.Err() != nil {
 			return aws.Credentials{}, &UnreachableError{URL: c.portalURL(p), Err: fmt.Errorf("no answer within %s", c.callTimeout())}
 		}
-		if reason, ok := transportFailure(err); ok && ctx.Err() == nil {
+		if reason, ok := awscall.TransportFailure(err); ok && ctx.Err() == nil {
 			return aws.Credentials{}, &UnreachableError{URL: c.portalURL(p), Err: reason}
 		}
 		return aws.Credentials{}, err
@@ -510,7 +489,7 @@ func (c *Client) callError(ctx, cctx context.Context, p *config.Profile, op stri
 	if cctx.Err() != nil {
 		return hint.Wrap(&UnreachableError{URL: c.oidcURL(p), Err: fmt.Errorf("no answer within %s", c.callTimeout())}, hintNet)
 	}
-	if reason, ok := transportFailure(err); ok {
+	if reason, ok := awscall.TransportFailure(err); ok {
 		return hint.Wrap(&UnreachableError{URL: c.oidcURL(p), Err: reason}, hintNet)
 	}
 	var ae smithy.APIError
@@ -542,22 +521,6 @@ func (e *UnreachableError) Error() string {
 }
 
 func (e *UnreachableError) Unwrap() error { return e.Err }
-
-func transportFailure(err error) (error, bool) {
-	var re *awshttp.ResponseError
-	if errors.As(err, &re) && re.HTTPStatusCode() != 0 {
-		return nil, false
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err, true
-	}
-	var ne net.Error
-	if errors.As(err, &ne) {
-		return ne, true
-	}
-	return nil, false
-}
 
 func (c *Client) callTimeout() time.Duration {
 	if c.CallTimeout > 0 {

@@ -347,21 +347,7 @@ func describeSource(n *Step, getenv func(string) string) string {
 
 // checkSSO reports the keys an IAM Identity Center profile lacks.
 func checkSSO(n *Step) error {
-	p := n.Profile
-	var missing []string
-	if p.SSOStartURL == "" {
-		missing = append(missing, "sso_start_url")
-	}
-	if p.SSORegion == "" {
-		missing = append(missing, "sso_region")
-	}
-	if p.SSOAccountID == "" {
-		missing = append(missing, "sso_account_id")
-	}
-	if p.SSORoleName == "" {
-		missing = append(missing, "sso_role_name")
-	}
-	if len(missing) > 0 {
+	if missing := n.Profile.MissingSSOKeys(); len(missing) > 0 {
 		return n.Errorf("IAM Identity Center (SSO) profile lacks %s", strings.Join(missing, ", "))
 	}
 	return nil

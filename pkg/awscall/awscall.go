@@ -1,0 +1,44 @@
+// Package awscall holds what every caller of an AWS service in credo
+// needs around the SDK's own retries: telling a network failure from an
+// answer, and waiting between polls without outliving the request.
+package awscall
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/url"
+	"time"
+
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+)
+
+// TransportFailure finds the network error under an SDK error: the request
+// never got an HTTP answer. ok is false for an answer, even an error one.
+func TransportFailure(err error) (cause error, ok bool) {
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) && re.HTTPStatusCode() != 0 {
+		return nil, false
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err, true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return ne, true
+	}
+	return nil, false
+}
+
+// Sleep waits for d, or until ctx ends (its error then).
+func Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
