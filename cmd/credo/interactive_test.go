@@ -110,7 +110,7 @@ func TestInteractiveAddListRemove(t *testing.T) {
 
 	// Replacing asks; "n" changes nothing.
 	s = startPTY(t, env, "add", "dev")
-	s.answer("Access key ID: ", "AKIAIOSFODNN7EXAMPL2")
+	s.answer("Access key ID: ", "AKIAI44QH8DHBEXAMPLE")
 	s.answer("Secret access key: ", testSecret)
 	s.answer("Passphrase for the credo file keyring: ", "right horse battery")
 	s.answer("already has stored keys. Replace them? [y/N] ", "n")

@@ -86,7 +86,7 @@ func cmdMoto(ts *testscript.TestScript, neg bool, args []string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	admin := iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(url),
-		Credentials: credentials.NewStaticCredentialsProvider("AKIAADMINADMINADMIN0", "admin-secret-admin-secret-admin-secret00", "")})
+		Credentials: credentials.NewStaticCredentialsProvider("AKIAADMINEXAMPLE0000", "admin-secret-admin-secret-admin-secret00", "")})
 	pol, err := admin.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("everything"),
 		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)})
 	ts.Check(err)
@@ -111,7 +111,7 @@ func cmdMoto(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	resp.Body.Close()
 	bogus := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(url),
-		Credentials: credentials.NewStaticCredentialsProvider("AKIANOTAREALKEY00000", "not-a-real-secret-not-a-real-secret-0000", "")})
+		Credentials: credentials.NewStaticCredentialsProvider("AKIABOGUSEXAMPLE0000", "not-a-real-secret-not-a-real-secret-0000", "")})
 	_, err = bogus.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err == nil || !strings.Contains(err.Error(), "InvalidClientTokenId") {
 		ts.Fatalf("moto_server does not check signatures: a bogus key got %v", err)

@@ -77,7 +77,7 @@ func (c *cliFake) ListAccessKeys(context.Context, *iam.ListAccessKeysInput, ...f
 
 func (c *cliFake) CreateAccessKey(context.Context, *iam.CreateAccessKeyInput, ...func(*iam.Options)) (*iam.CreateAccessKeyOutput, error) {
 	c.n++
-	id := "AKIANEWKEY00000000" + string(rune('0'+c.n)) + "0"
+	id := "AKIANEWKEYEXAMPLE0" + string(rune('0'+c.n)) + "0"
 	c.keys[id] = "new-secret"
 	return &iam.CreateAccessKeyOutput{AccessKey: &iamtypes.AccessKey{AccessKeyId: aws.String(id), SecretAccessKey: aws.String("new-secret")}}, nil
 }
@@ -127,13 +127,13 @@ func rotateTestOptions(t *testing.T, profiles map[string]*config.Profile, fake *
 }
 
 func TestRotateRun(t *testing.T) {
-	fake := &cliFake{keys: map[string]string{"AKIAOLDKEY0000000000": "old-secret"}}
+	fake := &cliFake{keys: map[string]string{"AKIAOLDKEYEXAMPLE000": "old-secret"}}
 	opts, st := rotateTestOptions(t, map[string]*config.Profile{
 		"alice": {Raw: map[string]string{"region": "eu-west-1"}},
 		"role":  {Raw: map[string]string{"role_arn": "arn:aws:iam::123456789012:role/r", "source_profile": "alice"}},
 		"mfa":   {Raw: map[string]string{"mfa_serial": "arn:aws:iam::123456789012:mfa/alice"}},
 	}, fake)
-	if err := st.SetKey("alice", keystore.LongTermKey{AccessKeyID: "AKIAOLDKEY0000000000", SecretAccessKey: "old-secret"}); err != nil {
+	if err := st.SetKey("alice", keystore.LongTermKey{AccessKeyID: "AKIAOLDKEYEXAMPLE000", SecretAccessKey: "old-secret"}); err != nil {
 		t.Fatal(err)
 	}
 	opts.Profile = "alice"
@@ -141,14 +141,14 @@ func TestRotateRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	k, err := st.GetKey("alice")
-	if err != nil || k.AccessKeyID != "AKIANEWKEY0000000010" || k.SecretAccessKey != "new-secret" {
+	if err != nil || k.AccessKeyID != "AKIANEWKEYEXAMPLE010" || k.SecretAccessKey != "new-secret" {
 		t.Fatalf("stored key = %+v, %v", k, err)
 	}
-	if _, ok := fake.keys["AKIAOLDKEY0000000000"]; ok || len(fake.keys) != 1 {
+	if _, ok := fake.keys["AKIAOLDKEYEXAMPLE000"]; ok || len(fake.keys) != 1 {
 		t.Fatalf("IAM keys = %v", fake.keys)
 	}
 	errOut := opts.IO.ErrOut.(interface{ String() string }).String()
-	if !strings.Contains(errOut, `Rotated the access key of profile "alice": AKIANEWKEY0000000010 is stored in the file keyring, AKIAOLDKEY0000000000 is deleted.`) ||
+	if !strings.Contains(errOut, `Rotated the access key of profile "alice": AKIANEWKEYEXAMPLE010 is stored in the file keyring, AKIAOLDKEYEXAMPLE000 is deleted.`) ||
 		strings.Contains(errOut, "new-secret") {
 		t.Errorf("stderr = %q", errOut)
 	}
@@ -168,7 +168,7 @@ func TestRotateRun(t *testing.T) {
 		}
 	})
 	t.Run("mfa: a bad --mfa-token is refused before any MFA call", func(t *testing.T) {
-		if err := st.SetKey("mfa", keystore.LongTermKey{AccessKeyID: "AKIANEWKEY0000000010", SecretAccessKey: "new-secret"}); err != nil {
+		if err := st.SetKey("mfa", keystore.LongTermKey{AccessKeyID: "AKIANEWKEYEXAMPLE010", SecretAccessKey: "new-secret"}); err != nil {
 			t.Fatal(err)
 		}
 		opts.Profile, opts.MFAToken = "mfa", "12345"

@@ -194,17 +194,17 @@ func TestPositions(t *testing.T) {
 
 func TestCredentialsFile(t *testing.T) {
 	c := mustLoad(t,
-		"[default]\nregion = us-east-1\n[profile a]\nregion = eu-west-1\naws_access_key_id = AKIACONFIG0000000000\naws_secret_access_key = fromconfig\n",
-		"[default]\naws_access_key_id = AKIADEFAULT000000000\naws_secret_access_key = d\n[a]\naws_secret_access_key = fromcreds\n[only]\naws_access_key_id = AKIAONLY000000000000\naws_secret_access_key = o\naws_session_token = tok\n")
+		"[default]\nregion = us-east-1\n[profile a]\nregion = eu-west-1\naws_access_key_id = AKIACONFIGEXAMPLE000\naws_secret_access_key = fromconfig\n",
+		"[default]\naws_access_key_id = AKIADEFAULTEXAMPLE00\naws_secret_access_key = d\n[a]\naws_secret_access_key = fromcreds\n[only]\naws_access_key_id = AKIAONLYEXAMPLE00000\naws_secret_access_key = o\naws_session_token = tok\n")
 	if got, want := c.Names(), []string{"default", "a", "only"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("Names = %q, want %q", got, want)
 	}
 	d := mustProfile(t, c, "default")
-	if d.Region != "us-east-1" || d.AccessKeyID != "AKIADEFAULT000000000" {
+	if d.Region != "us-east-1" || d.AccessKeyID != "AKIADEFAULTEXAMPLE00" {
 		t.Fatalf("default = %+v", d)
 	}
 	a := mustProfile(t, c, "a")
-	if a.AccessKeyID != "AKIACONFIG0000000000" || a.SecretAccessKey != "fromcreds" {
+	if a.AccessKeyID != "AKIACONFIGEXAMPLE000" || a.SecretAccessKey != "fromcreds" {
 		t.Fatalf("a keys = %q %q", a.AccessKeyID, a.SecretAccessKey)
 	}
 	o := mustProfile(t, c, "only")

@@ -170,7 +170,7 @@ func (c *clock) Add(d time.Duration) {
 var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
 const (
-	aliceKey    = "AKIAALICE000000000001"
+	aliceKey    = "AKIAALICEEXAMPLE00001"
 	aliceSecret = "alice-secret-000000000000000000000000000"
 	aliceSerial = "arn:aws:iam::123456789012:mfa/alice"
 	goodCode    = "864213"

@@ -181,12 +181,12 @@ func TestRetrieveFlows(t *testing.T) {
 		{
 			name: "credential_process is a source: the role is assumed with its keys",
 			chain: func(e *env) []*config.Profile {
-				e.fake.AddUser("AKIAPROCESS000000001", "s", "proc")
-				src := &config.Profile{Name: "proc", CredentialProcess: `printf '%s\n' '{"Version": 1, "AccessKeyId": "AKIAPROCESS000000001", "SecretAccessKey": "s"}'`}
+				e.fake.AddUser("AKIAPROCESSEXAMPLE01", "s", "proc")
+				src := &config.Profile{Name: "proc", CredentialProcess: `printf '%s\n' '{"Version": 1, "AccessKeyId": "AKIAPROCESSEXAMPLE01", "SecretAccessKey": "s"}'`}
 				return []*config.Profile{role("dev"), src}
 			},
 			wants: func(*env) []want {
-				return []want{{action: "AssumeRole", signer: "AKIAPROCESS000000001", form: map[string]string{"RoleArn": acct + "role/dev", "DurationSeconds": "3600"}}}
+				return []want{{action: "AssumeRole", signer: "AKIAPROCESSEXAMPLE01", form: map[string]string{"RoleArn": acct + "role/dev", "DurationSeconds": "3600"}}}
 			},
 			identity: "arn:aws:sts::123456789012:assumed-role/dev/" + ses,
 			cached:   1,
@@ -194,8 +194,8 @@ func TestRetrieveFlows(t *testing.T) {
 		{
 			name: "credential_source Environment: the role is assumed with the environment's keys",
 			chain: func(e *env) []*config.Profile {
-				e.fake.AddUser("AKIAENVIRONMENT00001", "s", "envuser")
-				e.vars["AWS_ACCESS_KEY_ID"] = "AKIAENVIRONMENT00001"
+				e.fake.AddUser("AKIAENVIRONEXAMPLE01", "s", "envuser")
+				e.vars["AWS_ACCESS_KEY_ID"] = "AKIAENVIRONEXAMPLE01"
 				e.vars["AWS_SECRET_ACCESS_KEY"] = "s"
 				p := role("dev")
 				p.SourceProfile = ""
@@ -203,7 +203,7 @@ func TestRetrieveFlows(t *testing.T) {
 				return []*config.Profile{p}
 			},
 			wants: func(*env) []want {
-				return []want{{action: "AssumeRole", signer: "AKIAENVIRONMENT00001", form: map[string]string{"RoleArn": acct + "role/dev"}}}
+				return []want{{action: "AssumeRole", signer: "AKIAENVIRONEXAMPLE01", form: map[string]string{"RoleArn": acct + "role/dev"}}}
 			},
 			identity: "arn:aws:sts::123456789012:assumed-role/dev/" + ses,
 			cached:   1,
@@ -211,11 +211,11 @@ func TestRetrieveFlows(t *testing.T) {
 		{
 			name: "static keys in the credentials file",
 			chain: func(e *env) []*config.Profile {
-				e.fake.AddUser("AKIASTATIC0000000001", "s", "static")
-				return []*config.Profile{role("dev"), {Name: "filekeys", AccessKeyID: "AKIASTATIC0000000001", SecretAccessKey: "s"}}
+				e.fake.AddUser("AKIASTATICEXAMPLE001", "s", "static")
+				return []*config.Profile{role("dev"), {Name: "filekeys", AccessKeyID: "AKIASTATICEXAMPLE001", SecretAccessKey: "s"}}
 			},
 			wants: func(*env) []want {
-				return []want{{action: "AssumeRole", signer: "AKIASTATIC0000000001", form: map[string]string{"RoleArn": acct + "role/dev"}}}
+				return []want{{action: "AssumeRole", signer: "AKIASTATICEXAMPLE001", form: map[string]string{"RoleArn": acct + "role/dev"}}}
 			},
 			identity: "arn:aws:sts::123456789012:assumed-role/dev/" + ses,
 			cached:   1,
@@ -691,10 +691,10 @@ func TestChainShapes(t *testing.T) {
 	})
 	t.Run("a source with static keys ignores its own role_arn", func(t *testing.T) {
 		e := newEnv(t)
-		e.fake.AddUser("AKIASTATIC0000000001", "s", "static")
-		src := &config.Profile{Name: "src", AccessKeyID: "AKIASTATIC0000000001", SecretAccessKey: "s", RoleARN: acct + "role/ignored", SourceProfile: "other"}
+		e.fake.AddUser("AKIASTATICEXAMPLE001", "s", "static")
+		src := &config.Profile{Name: "src", AccessKeyID: "AKIASTATICEXAMPLE001", SecretAccessKey: "s", RoleARN: acct + "role/ignored", SourceProfile: "other"}
 		e.mustRetrieve(Options{}, role("dev"), src)
-		checkRequests(t, e.reqs(), []want{{action: "AssumeRole", signer: "AKIASTATIC0000000001", form: map[string]string{"RoleArn": acct + "role/dev"}}})
+		checkRequests(t, e.reqs(), []want{{action: "AssumeRole", signer: "AKIASTATICEXAMPLE001", form: map[string]string{"RoleArn": acct + "role/dev"}}})
 	})
 	t.Run("role_arn without a source is an error", func(t *testing.T) {
 		e := newEnv(t)

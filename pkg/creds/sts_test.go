@@ -50,7 +50,7 @@ func TestSTSEndpointPrecedence(t *testing.T) {
 
 func TestSTSRegionIsSigned(t *testing.T) {
 	fake := stsfake.NewTest(t)
-	fake.AddUser("AKIAREGION0000000001", "s", "r")
+	fake.AddUser("AKIAREGIONEXAMPLE001", "s", "r")
 	cases := []struct {
 		name string
 		p    *config.Profile
@@ -67,7 +67,7 @@ func TestSTSRegionIsSigned(t *testing.T) {
 			fake.ResetCalls()
 			c.env["AWS_ENDPOINT_URL_STS"] = fake.URL()
 			cl := NewSTS(STSOptions{Profile: c.p, Getenv: envFunc(c.env),
-				Credentials: staticProvider(aws.Credentials{AccessKeyID: "AKIAREGION0000000001", SecretAccessKey: "s"})})
+				Credentials: staticProvider(aws.Credentials{AccessKeyID: "AKIAREGIONEXAMPLE001", SecretAccessKey: "s"})})
 			if _, err := cl.GetSessionToken(context.Background(), &sts.GetSessionTokenInput{}); err != nil {
 				t.Fatal(err)
 			}
@@ -80,9 +80,9 @@ func TestSTSRegionIsSigned(t *testing.T) {
 
 func TestSTSRetriesThrottlingAnd5xx(t *testing.T) {
 	fake := stsfake.NewTest(t)
-	fake.AddUser("AKIARETRY00000000001", "s", "r")
+	fake.AddUser("AKIARETRYEXAMPLE0001", "s", "r")
 	cl := NewSTS(STSOptions{Getenv: envFunc(map[string]string{"AWS_ENDPOINT_URL_STS": fake.URL()}), MaxBackoff: time.Millisecond,
-		Credentials: staticProvider(aws.Credentials{AccessKeyID: "AKIARETRY00000000001", SecretAccessKey: "s"})})
+		Credentials: staticProvider(aws.Credentials{AccessKeyID: "AKIARETRYEXAMPLE0001", SecretAccessKey: "s"})})
 	fake.FailNext(1, "", stsfake.Throttling())
 	fake.FailNext(1, "", stsfake.InternalFailure())
 	out, err := cl.GetSessionToken(context.Background(), &sts.GetSessionTokenInput{})

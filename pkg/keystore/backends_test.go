@@ -65,7 +65,7 @@ func TestPassBackend(t *testing.T) {
 	if err := exercise(s, secret); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetKey("dev", LongTermKey{AccessKeyID: "AKIAEXERCISE00000001", SecretAccessKey: secret}); err != nil {
+	if err := s.SetKey("dev", LongTermKey{AccessKeyID: "AKIAEXERCISEEXAMPLE1", SecretAccessKey: secret}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(store, "v1", "key", "dev.gpg")); err != nil {

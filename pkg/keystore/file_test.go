@@ -46,7 +46,7 @@ func TestFileBackendExercise(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Leave one key behind and check that it is encrypted on disk.
-	if err := s.SetKey("dev", LongTermKey{AccessKeyID: "AKIAEXERCISE00000001", SecretAccessKey: secret}); err != nil {
+	if err := s.SetKey("dev", LongTermKey{AccessKeyID: "AKIAEXERCISEEXAMPLE1", SecretAccessKey: secret}); err != nil {
 		t.Fatal(err)
 	}
 	assertSecretNowhere(t, home, secret)
@@ -451,7 +451,7 @@ func runWriter() int {
 	for i := 0; iterations == 0 || i < iterations; i++ {
 		for p := range crashProfiles {
 			profile := fmt.Sprintf("team/p%d", p)
-			k := LongTermKey{AccessKeyID: "AKIAWRITER0000000000", SecretAccessKey: fmt.Sprintf("w%s-i%d", id, i)}
+			k := LongTermKey{AccessKeyID: "AKIAWRITEREXAMPLE000", SecretAccessKey: fmt.Sprintf("w%s-i%d", id, i)}
 			if err := s.SetKey(profile, k); err != nil {
 				fmt.Fprintln(os.Stderr, err)
 				return 1
@@ -477,7 +477,7 @@ func seedCrashStore(t *testing.T, dir string) {
 	t.Helper()
 	s := openFile(t, dir, fixedPassphrase(testPassphrase))
 	for p := range crashProfiles {
-		if err := s.SetKey(fmt.Sprintf("team/p%d", p), LongTermKey{AccessKeyID: "AKIAWRITER0000000000", SecretAccessKey: "initial"}); err != nil {
+		if err := s.SetKey(fmt.Sprintf("team/p%d", p), LongTermKey{AccessKeyID: "AKIAWRITEREXAMPLE000", SecretAccessKey: "initial"}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -89,7 +89,7 @@ func runExercise() int {
 	}
 	// Leave one key stored, so that the caller's search of the disk for
 	// the secret means something.
-	if err := s.SetKey("kept", LongTermKey{AccessKeyID: "AKIAEXERCISE00000003", SecretAccessKey: secret}); err != nil {
+	if err := s.SetKey("kept", LongTermKey{AccessKeyID: "AKIAEXERCISEEXAMPLE3", SecretAccessKey: secret}); err != nil {
 		fmt.Fprintln(os.Stderr, "kept:", err)
 		return 1
 	}
@@ -106,11 +106,11 @@ func runExercise() int {
 // for it).
 func exercise(s Store, secret string) error {
 	const profile = "team/dev ops;%x"
-	key := LongTermKey{AccessKeyID: "AKIAEXERCISE00000001", SecretAccessKey: secret, Added: time.Unix(1700000000, 0).UTC()}
+	key := LongTermKey{AccessKeyID: "AKIAEXERCISEEXAMPLE1", SecretAccessKey: secret, Added: time.Unix(1700000000, 0).UTC()}
 	if err := s.SetKey(profile, key); err != nil {
 		return err
 	}
-	if err := s.SetKey("plain", LongTermKey{AccessKeyID: "AKIAEXERCISE00000002", SecretAccessKey: "other-" + secret}); err != nil {
+	if err := s.SetKey("plain", LongTermKey{AccessKeyID: "AKIAEXERCISEEXAMPLE2", SecretAccessKey: "other-" + secret}); err != nil {
 		return err
 	}
 	got, err := s.GetKey(profile)
@@ -212,7 +212,7 @@ func exerciseRotation(st Store, secret string) error {
 		return fmt.Errorf("GetRotation before any: %v, want ErrNotFound", err)
 	}
 	started := time.Unix(1700000000, 0).UTC()
-	r := Rotation{OldKeyID: "AKIAEXERCISE00000001", KnownKeyIDs: []string{"AKIAEXERCISE00000001"}, UserName: "dev", Started: started}
+	r := Rotation{OldKeyID: "AKIAEXERCISEEXAMPLE1", KnownKeyIDs: []string{"AKIAEXERCISEEXAMPLE1"}, UserName: "dev", Started: started}
 	if err := s.SetRotation(profile, r); err != nil {
 		return err
 	}
@@ -224,17 +224,17 @@ func exerciseRotation(st Store, secret string) error {
 		len(got.KnownKeyIDs) != 1 || got.KnownKeyIDs[0] != r.OldKeyID {
 		return fmt.Errorf("GetRotation = %+v, want %+v", got, r)
 	}
-	r.NewKey = LongTermKey{AccessKeyID: "AKIAEXERCISE00000009", SecretAccessKey: "rot-" + secret}
+	r.NewKey = LongTermKey{AccessKeyID: "AKIAEXERCISEEXAMPLE9", SecretAccessKey: "rot-" + secret}
 	if err := s.SetRotation(profile, r); err != nil {
 		return err
 	}
 	if got, err := s.GetRotation(profile); err != nil || got.NewKey != r.NewKey || !got.HasNewKey() {
 		return fmt.Errorf("GetRotation after the new key = %+v, %v", got, err)
 	}
-	if err := s.SetRotation(profile, Rotation{OldKeyID: "AKIAEXERCISE00000001", NewKey: LongTermKey{AccessKeyID: "AKIAX"}}); err == nil {
+	if err := s.SetRotation(profile, Rotation{OldKeyID: "AKIAEXERCISEEXAMPLE1", NewKey: LongTermKey{AccessKeyID: "AKIAX"}}); err == nil {
 		return errors.New("SetRotation accepted a new key without its secret")
 	}
-	if err := s.SetRotation("plain", Rotation{OldKeyID: "AKIAEXERCISE00000002"}); err != nil {
+	if err := s.SetRotation("plain", Rotation{OldKeyID: "AKIAEXERCISEEXAMPLE2"}); err != nil {
 		return err
 	}
 	names, err := s.Rotations()
@@ -262,7 +262,7 @@ func exerciseRotation(st Store, secret string) error {
 	if names, err := s.Rotations(); err != nil || len(names) != 0 {
 		return fmt.Errorf("Rotations after remove = %q, %v", names, err)
 	}
-	if k, err := s.GetKey("plain"); err != nil || k.AccessKeyID != "AKIAEXERCISE00000002" {
+	if k, err := s.GetKey("plain"); err != nil || k.AccessKeyID != "AKIAEXERCISEEXAMPLE2" {
 		return fmt.Errorf("GetKey(plain) after journals = %+v, %v", k, err)
 	}
 	return nil

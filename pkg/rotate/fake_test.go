@@ -68,7 +68,7 @@ func (w *world) addKey(created time.Time) keystore.LongTermKey {
 
 func (w *world) createLocked(created time.Time) keystore.LongTermKey {
 	w.seq++
-	id := fmt.Sprintf("AKIAFAKE%012d", w.seq)
+	id := fmt.Sprintf("AKIAFAKEEXAMPLE%05d", w.seq)
 	secret := fmt.Sprintf("secret-%d-wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLE", w.seq)[:40]
 	w.keys[id] = &fakeKey{secret: secret, created: created, refusals: w.newKeyRefusals}
 	return keystore.LongTermKey{AccessKeyID: id, SecretAccessKey: secret}

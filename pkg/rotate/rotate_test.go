@@ -184,11 +184,11 @@ var crashPoints = []string{
 	"iam:CreateAccessKey:after",                  // IAM created the key; the answer is lost
 	"store:SetRotation:newkey:before",            // the secret is only in memory
 	"store:SetRotation:newkey:after",             // recorded, not proved
-	"sts:GetCallerIdentity:AKIAFAKE000000000002", // proving the new key
+	"sts:GetCallerIdentity:AKIAFAKEEXAMPLE00002", // proving the new key
 	"store:SetKey:before",
 	"store:SetKey:after",                              // stored, the old key not deleted
-	"iam:DeleteAccessKey:before:AKIAFAKE000000000001", // deleting the old key
-	"iam:DeleteAccessKey:after:AKIAFAKE000000000001",  // deleted, the journal not cleared
+	"iam:DeleteAccessKey:before:AKIAFAKEEXAMPLE00001", // deleting the old key
+	"iam:DeleteAccessKey:after:AKIAFAKEEXAMPLE00001",  // deleted, the journal not cleared
 	"store:RemoveSession",                             // the old key deleted, its sessions not dropped
 	"store:RemoveRotation:before",
 	"store:RemoveRotation:after", // all done; the process did not exit yet
@@ -392,7 +392,7 @@ func TestRotateNewKeyNeverWorks(t *testing.T) {
 func TestRotateProveUnreachableResumes(t *testing.T) {
 	e := setup(t)
 	e.w.hook = func(step string) error {
-		if step == "sts:GetCallerIdentity:AKIAFAKE000000000002" {
+		if step == "sts:GetCallerIdentity:AKIAFAKEEXAMPLE00002" {
 			return errors.New("dial tcp 127.0.0.1:9: connection refused")
 		}
 		return nil
@@ -402,7 +402,7 @@ func TestRotateProveUnreachableResumes(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	j, err := e.store.GetRotation(profile)
-	if err != nil || j.NewKey.AccessKeyID != "AKIAFAKE000000000002" {
+	if err != nil || j.NewKey.AccessKeyID != "AKIAFAKEEXAMPLE00002" {
 		t.Fatalf("journal = %+v, %v", j, err)
 	}
 	e.w.hook = nil
@@ -410,7 +410,7 @@ func TestRotateProveUnreachableResumes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Recovery != RecoveryFinished || res.NewKeyID != "AKIAFAKE000000000002" {
+	if res.Recovery != RecoveryFinished || res.NewKeyID != "AKIAFAKEEXAMPLE00002" {
 		t.Errorf("result = %+v", res)
 	}
 	e.settled()

@@ -281,7 +281,7 @@ func TestECSCachesUntilFiveMinutesBeforeExpiry(t *testing.T) {
 func TestECSStaticCredentialsGetAnExpiration(t *testing.T) {
 	clock := newFakeClock()
 	static := func(context.Context) (aws.Credentials, error) {
-		return aws.Credentials{AccessKeyID: "AKIATESTKEYID0000001", SecretAccessKey: testSecret}, nil
+		return aws.Credentials{AccessKeyID: "AKIATESTKEYEXAMPLE01", SecretAccessKey: testSecret}, nil
 	}
 	e := startECS(t, static, Options{Now: clock.Now})
 	r := ecsGet(t, e, "", nil)
@@ -289,7 +289,7 @@ func TestECSStaticCredentialsGetAnExpiration(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.body), &got); err != nil {
 		t.Fatal(err)
 	}
-	if got["Expiration"] != "2030-01-02T04:04:05Z" || got["Token"] != "" || got["AccessKeyId"] != "AKIATESTKEYID0000001" {
+	if got["Expiration"] != "2030-01-02T04:04:05Z" || got["Token"] != "" || got["AccessKeyId"] != "AKIATESTKEYEXAMPLE01" {
 		t.Errorf("static credentials served as %v", got)
 	}
 }

@@ -14,8 +14,8 @@ func TestGetFederationToken(t *testing.T) {
 	s := NewTest(t)
 	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	s.SetNow(func() time.Time { return now })
-	s.AddUser("AKIAUSER000000000001", "secret", "alice")
-	user := &aws.Credentials{AccessKeyID: "AKIAUSER000000000001", SecretAccessKey: "secret"}
+	s.AddUser("AKIAUSEREXAMPLE00001", "secret", "alice")
+	user := &aws.Credentials{AccessKeyID: "AKIAUSEREXAMPLE00001", SecretAccessKey: "secret"}
 	ctx := context.Background()
 	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
 
@@ -39,7 +39,7 @@ func TestGetFederationToken(t *testing.T) {
 		t.Errorf("packed policy size %v", out.PackedPolicySize)
 	}
 	reqs := s.Requests()
-	if len(reqs) != 1 || reqs[0].Action != ActionGetFederationToken || reqs[0].AccessKeyID != "AKIAUSER000000000001" ||
+	if len(reqs) != 1 || reqs[0].Action != ActionGetFederationToken || reqs[0].AccessKeyID != "AKIAUSEREXAMPLE00001" ||
 		reqs[0].Form.Get("Name") != "alice" || reqs[0].Form.Get("Policy") != policy || reqs[0].Form.Get("DurationSeconds") != "7200" {
 		t.Errorf("recorded %+v", reqs)
 	}

@@ -45,8 +45,8 @@ func TestWireProtocolWithTheSDK(t *testing.T) {
 	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	s.SetNow(func() time.Time { return now })
 	s.SetMFACode("135790")
-	arn := s.AddUser("AKIAUSER000000000001", "secret", "alice")
-	user := &aws.Credentials{AccessKeyID: "AKIAUSER000000000001", SecretAccessKey: "secret"}
+	arn := s.AddUser("AKIAUSEREXAMPLE00001", "secret", "alice")
+	user := &aws.Credentials{AccessKeyID: "AKIAUSEREXAMPLE00001", SecretAccessKey: "secret"}
 	ctx := context.Background()
 
 	id, err := client(s, user).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
@@ -102,7 +102,7 @@ func TestWireProtocolWithTheSDK(t *testing.T) {
 	if len(reqs) != 6 {
 		t.Fatalf("%d requests recorded", len(reqs))
 	}
-	if r := reqs[1]; r.Action != ActionGetSessionToken || r.AccessKeyID != "AKIAUSER000000000001" || r.Region != "eu-west-1" ||
+	if r := reqs[1]; r.Action != ActionGetSessionToken || r.AccessKeyID != "AKIAUSEREXAMPLE00001" || r.Region != "eu-west-1" ||
 		r.Form.Get("TokenCode") != "135790" || r.Form.Get("DurationSeconds") != "7200" {
 		t.Errorf("recorded %+v", r)
 	}
@@ -122,8 +122,8 @@ func TestRefusals(t *testing.T) {
 	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	s.SetNow(func() time.Time { return now })
 	s.SetMFACode("135790")
-	s.AddUser("AKIAUSER000000000001", "secret", "alice")
-	user := &aws.Credentials{AccessKeyID: "AKIAUSER000000000001", SecretAccessKey: "secret"}
+	s.AddUser("AKIAUSEREXAMPLE00001", "secret", "alice")
+	user := &aws.Credentials{AccessKeyID: "AKIAUSEREXAMPLE00001", SecretAccessKey: "secret"}
 	ctx := context.Background()
 	gst := func(c *aws.Credentials, in *sts.GetSessionTokenInput) error {
 		_, err := client(s, c).GetSessionToken(ctx, in)
@@ -161,14 +161,14 @@ func TestRefusals(t *testing.T) {
 	if code, _ := apiCode(t, err); code != "ExpiredToken" {
 		t.Errorf("expired: %s", code)
 	}
-	s.Revoke("AKIAUSER000000000001")
+	s.Revoke("AKIAUSEREXAMPLE00001")
 	if code, _ := apiCode(t, gst(user, &sts.GetSessionTokenInput{})); code != "InvalidClientTokenId" {
 		t.Errorf("revoked: %s", code)
 	}
 
 	// Scripted errors: the next N calls of an action.
-	s.AddUser("AKIAUSER000000000002", "secret", "bob")
-	bob := &aws.Credentials{AccessKeyID: "AKIAUSER000000000002", SecretAccessKey: "secret"}
+	s.AddUser("AKIAUSEREXAMPLE00002", "secret", "bob")
+	bob := &aws.Credentials{AccessKeyID: "AKIAUSEREXAMPLE00002", SecretAccessKey: "secret"}
 	s.FailNext(2, ActionGetSessionToken, RegionDisabled())
 	for range 2 {
 		if code, _ := apiCode(t, gst(bob, &sts.GetSessionTokenInput{})); code != "RegionDisabledException" {
@@ -214,13 +214,13 @@ func TestAdminEndpoints(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return string(b)
 	}
-	arn := post("/_fake/users", url.Values{"AccessKeyId": {"AKIAADMIN00000000001"}, "SecretAccessKey": {"s"}, "Name": {"ops"}})
+	arn := post("/_fake/users", url.Values{"AccessKeyId": {"AKIAADMINEXAMPLE0001"}, "SecretAccessKey": {"s"}, "Name": {"ops"}})
 	if strings.TrimSpace(arn) != "arn:aws:iam::123456789012:user/ops" {
 		t.Errorf("users: %q", arn)
 	}
 	post("/_fake/mfa", url.Values{"Code": {"246802"}})
 	post("/_fake/fail", url.Values{"Count": {"1"}, "Action": {"GetSessionToken"}, "Code": {"Throttling"}})
-	c := client(s, &aws.Credentials{AccessKeyID: "AKIAADMIN00000000001", SecretAccessKey: "s"})
+	c := client(s, &aws.Credentials{AccessKeyID: "AKIAADMINEXAMPLE0001", SecretAccessKey: "s"})
 	ctx := context.Background()
 	_, err = c.GetSessionToken(ctx, &sts.GetSessionTokenInput{})
 	if code, _ := apiCode(t, err); code != "Throttling" {
