@@ -104,6 +104,10 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 		}
 		return hint.New(fmt.Sprintf("profile %q assumes a role and has no access key of its own", opts.Profile), h)
 	}
+	if p.IsSSO() || p.SSOStartURL != "" || p.SSOSession != "" {
+		return hint.New(fmt.Sprintf("profile %q signs in with IAM Identity Center and has no access key of its own", opts.Profile),
+			"IAM Identity Center credentials are short-lived already; there is nothing to rotate")
+	}
 	st, err := opts.Store()
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os/exec"
+	"time"
 )
 
 // OpenCommand returns the command that opens a URL: $BROWSER when it is set
@@ -28,16 +29,20 @@ func OpenCommand(getenv func(string) string, goos string) (name string, args []s
 	return "xdg-open", nil
 }
 
-// Opener returns a func that opens a URL with OpenCommand's command and
-// waits for it. The command's output goes to stderr, so that stdout stays
-// clean. Errors name the command, never the URL.
+// Opener returns a func that opens a URL with OpenCommand's command. It
+// waits for the command only a moment (openWait): long enough to report a
+// command that fails at once, not so long that a browser that stays open
+// (a text browser, a browser started cold) holds credo up; such a browser
+// is left running. The command's output goes to stderr, so that stdout
+// stays clean. Errors name the command, never the URL.
 func Opener(getenv func(string) string, goos string, stderr io.Writer) func(ctx context.Context, url string) error {
 	return func(ctx context.Context, url string) error {
 		name, args := OpenCommand(getenv, goos)
-		cmd := exec.CommandContext(ctx, name, append(args, url)...)
+		// Not CommandContext: the browser must outlive the request.
+		cmd := exec.Command(name, append(args, url)...)
 		cmd.Stdout = stderr
 		cmd.Stderr = stderr
-		if err := cmd.Run(); err != nil {
+		fail := func(err error) error {
 			// Both quote the command's name, which the message has already.
 			var ee *exec.Error
 			var pe *fs.PathError
@@ -49,6 +54,22 @@ func Opener(getenv func(string) string, goos string, stderr io.Writer) func(ctx 
 			}
 			return fmt.Errorf("open the browser with %q: %w", name, err)
 		}
+		if err := cmd.Start(); err != nil {
+			return fail(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				return fail(err)
+			}
+		case <-time.After(openWait):
+		case <-ctx.Done():
+		}
 		return nil
 	}
 }
+
+// openWait is how long Opener waits for the opening command to fail.
+const openWait = 2 * time.Second

@@ -250,9 +250,16 @@ func (x *run) rotate(ctx context.Context, old keystore.LongTermKey) error {
 	out, err := iamc.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: userParam(user)},
 		func(o *iam.Options) { o.Retryer = aws.NopRetryer{} })
 	if err != nil {
-		// The key may exist all the same (an answer lost on the way back):
-		// look for it as the next rotate would.
-		return x.abandonIntent(ctx, j, x.iamError("creating a new access key", err))
+		cause := x.iamError("creating a new access key", err)
+		var ae smithy.APIError
+		if !errors.As(err, &ae) {
+			// No answer: the key may exist, and IAM, eventually consistent,
+			// may not list it yet. The journal stays; the next rotate finds
+			// and deletes such a key.
+			return fmt.Errorf("%w; \"credo rotate %s\" will delete any key this attempt created", cause, item.ShellQuote(x.profile))
+		}
+		// IAM answered with an error: no key was made.
+		return x.abandonIntent(ctx, j, cause)
 	}
 	if out.AccessKey == nil || aws.ToString(out.AccessKey.AccessKeyId) == "" || aws.ToString(out.AccessKey.SecretAccessKey) == "" {
 		return x.abandonIntent(ctx, j, fmt.Errorf("profile %q: IAM returned no new access key", x.profile))

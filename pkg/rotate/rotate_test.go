@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
 	"slices"
 	"strings"
 	"testing"
@@ -564,5 +565,34 @@ func TestRotateDropSessionsHook(t *testing.T) {
 	// The hook replaces the default: the profile's session is still there.
 	if refs, _ := e.store.Sessions(profile); len(refs) != 1 {
 		t.Errorf("sessions = %+v", refs)
+	}
+}
+
+// TestRotateLostCreateAnswerKeepsTheJournal: when CreateAccessKey gets no
+// answer (the key may exist, and IAM may not list it yet), the journal
+// stays so that the next rotate finds and deletes such a key.
+func TestRotateLostCreateAnswerKeepsTheJournal(t *testing.T) {
+	e := setup(t)
+	e.w.hook = func(step string) error {
+		if step == "iam:CreateAccessKey:after" {
+			e.w.hook = nil
+			return &net.OpError{Op: "read", Net: "tcp", Err: errors.New("connection reset by peer")}
+		}
+		return nil
+	}
+	if _, err, _ := e.rotate(e.rotator()); err == nil || !strings.Contains(err.Error(), "will delete any key this attempt created") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := e.store.GetRotation(profile); err != nil {
+		t.Fatalf("the journal is gone after a lost answer: %v", err)
+	}
+	e.storedWorks()
+	e.clk.now = e.clk.now.Add(time.Hour)
+	if _, err, _ := e.rotate(e.rotator()); err != nil {
+		t.Fatalf("the next rotate: %v", err)
+	}
+	k := e.storedWorks()
+	if ids := e.w.keyIDs(); len(ids) != 1 || ids[0] != k.AccessKeyID {
+		t.Fatalf("IAM keys = %v, want only the stored %s", ids, k.AccessKeyID)
 	}
 }

@@ -486,7 +486,9 @@ func (c *Client) callError(ctx, cctx context.Context, p *config.Profile, op stri
 		return fmt.Errorf("IAM Identity Center sign-in: %w", ctx.Err())
 	}
 	hintNet := "check the network connection, HTTPS_PROXY and the SSO OIDC endpoint settings (AWS_ENDPOINT_URL_SSO_OIDC, AWS_ENDPOINT_URL, endpoint_url)"
-	if cctx.Err() != nil {
+	// cctx may be cancelled by now (callers cancel before phrasing the
+	// error): what counts is whether the call itself ran out of time.
+	if errors.Is(err, context.DeadlineExceeded) && cctx.Err() != nil {
 		return hint.Wrap(&UnreachableError{URL: c.oidcURL(p), Err: fmt.Errorf("no answer within %s", c.callTimeout())}, hintNet)
 	}
 	if reason, ok := awscall.TransportFailure(err); ok {
