@@ -520,3 +520,22 @@ func TestLockHeldAroundSignIn(t *testing.T) {
 }
 
 func sha1hex(s string) string { return strings.TrimSuffix(CacheFileName(s), ".json") }
+
+// An error answer of the OIDC service during sign-in is reported as that
+// answer, not as a network timeout.
+func TestSignInErrorAnswersAreNotTimeouts(t *testing.T) {
+	for _, op := range []string{"RegisterClient", "StartDeviceAuthorization", "CreateToken"} {
+		t.Run(op, func(t *testing.T) {
+			e := newEnv(t)
+			e.fake.FailNext(1, op, "InvalidClientException")
+			_, err := e.c.RoleCredentials(context.Background(), e.profile)
+			if err == nil || !strings.Contains(err.Error(), op+": InvalidClientException") {
+				t.Fatalf("err = %v, want the %s answer", err, op)
+			}
+			if strings.Contains(err.Error(), "cannot reach") || strings.Contains(err.Error(), "no answer") {
+				t.Fatalf("an answer was reported as a network failure: %v", err)
+			}
+			e.checkNoSecrets(t, err.Error())
+		})
+	}
+}
