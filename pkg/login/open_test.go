@@ -3,11 +3,13 @@ package login
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestOpenCommand(t *testing.T) {
@@ -73,5 +75,40 @@ func TestOpenerRunsBrowserWithTheURLAlone(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), b) || strings.Contains(err.Error(), "SigninToken") {
 			t.Errorf("BROWSER=%s: err = %v", b, err)
 		}
+	}
+}
+
+// TestOpenerDoesNotWaitForABrowserThatStays: a browser that keeps running
+// (a text browser, one started cold) must not hold credo up, while one that
+// fails at once is still reported.
+func TestOpenerDoesNotWaitForABrowserThatStays(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the browsers are shell scripts")
+	}
+	dir := t.TempDir()
+	stays := filepath.Join(dir, "stays")
+	fails := filepath.Join(dir, "fails")
+	if err := os.WriteFile(stays, []byte("#!/bin/sh\nexec sleep 30\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(fails, []byte("#!/bin/sh\nexit 3\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	open := func(browser string) error {
+		env := map[string]string{"BROWSER": browser}
+		return Opener(func(k string) string { return env[k] }, runtime.GOOS, io.Discard)(context.Background(), "https://example.invalid/x")
+	}
+	done := make(chan error, 1)
+	go func() { done <- open(stays) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("a browser that stays open: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("Opener waited for a browser that stays open")
+	}
+	if err := open(fails); err == nil || !strings.Contains(err.Error(), "exit status 3") {
+		t.Fatalf("a failing browser: %v", err)
 	}
 }
