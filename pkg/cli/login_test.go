@@ -273,6 +273,7 @@ func TestLoginKind(t *testing.T) {
 		{"role from keys", &plan.Step{Kind: plan.KindRole, Source: stored}, login.KindRole, false},
 		{"role over a session", &plan.Step{Kind: plan.KindRole, Source: session}, login.KindRole, true},
 		{"web identity", &plan.Step{Kind: plan.KindWebIdentity}, login.KindRole, false},
+		{"IAM Identity Center", &plan.Step{Kind: plan.KindSSO}, login.KindRole, false},
 		{"environment", &plan.Step{Kind: plan.KindSource, Src: plan.SourceEnvironment}, login.KindUnknown, false},
 	} {
 		k, c := loginKind(tc.step)

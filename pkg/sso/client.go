@@ -477,7 +477,7 @@ func (c *Client) explainPortal(p *config.Profile, err error, t Token) error {
 	case "TooManyRequestsException":
 		return hint.Wrap(fmt.Errorf("IAM Identity Center is throttling requests (%s)", ae.ErrorCode()), "wait a minute and try again")
 	}
-	return fmt.Errorf("IAM Identity Center GetRoleCredentials: %s: %s", ae.ErrorCode(), msg)
+	return fmt.Errorf("IAM Identity Center GetRoleCredentials: %s", withMessage(ae.ErrorCode(), msg))
 }
 
 // callError phrases a failed SSO OIDC call; it never quotes a secret.
@@ -497,7 +497,7 @@ func (c *Client) callError(ctx, cctx context.Context, p *config.Profile, op stri
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		msg := redact(oneLine(ae.ErrorMessage()), t.AccessToken, t.ClientSecret, t.RefreshToken)
-		return fmt.Errorf("IAM Identity Center sign-in: %s: %s: %s", op, ae.ErrorCode(), msg)
+		return fmt.Errorf("IAM Identity Center sign-in: %s: %s", op, withMessage(ae.ErrorCode(), msg))
 	}
 	return fmt.Errorf("IAM Identity Center sign-in: %s: %s", op, redact(err.Error(), t.AccessToken, t.ClientSecret, t.RefreshToken))
 }
@@ -606,4 +606,13 @@ func newHTTPClient() *http.Client {
 		ResponseHeaderTimeout: 6 * time.Second,
 	}
 	return &http.Client{Transport: tr}
+}
+
+// withMessage is "code: message", or the code alone when the service sent
+// no message.
+func withMessage(code, msg string) string {
+	if msg == "" {
+		return code
+	}
+	return code + ": " + msg
 }
