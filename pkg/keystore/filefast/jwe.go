@@ -21,8 +21,9 @@ import (
 // rounds of HMAC-SHA256), which the standard library's crypto/pbkdf2 does
 // about twice as fast as jose2go's. decodeFileItem handles exactly that
 // format; anything else is ErrUnsupported, on which pkg/keystore falls back
-// to the library (and the lean front binary to the full one), so the library
-// stays the authority on the format, and it still does every write.
+// to the library (and the lean front binary to the full one). Encode
+// (encode.go) writes the same format, and tests check that the library
+// reads what it writes.
 
 // ErrUnsupported is returned (wrapped) for an item in a form this package
 // does not decode: the caller must let 99designs/keyring read it (the lean
