@@ -166,8 +166,8 @@ func Plan(chain []*config.Profile, opts Options, getenv func(string) string) (*S
 			return nil, base.Errorf("credential_source %s: %w (only Environment is)", root.CredentialSource, ErrNotSupported)
 		}
 		base.Src = SourceEnvironment
-	case root.CredentialProcess != "":
-		base.Src = SourceProcess
+	// The AWS CLI's order within a profile: SSO, then keys in the files,
+	// then credential_process.
 	case root.IsSSO() || root.SSOSession != "" || root.SSOStartURL != "":
 		if err := checkSSO(base); err != nil {
 			return nil, err
@@ -176,6 +176,8 @@ func Plan(chain []*config.Profile, opts Options, getenv func(string) string) (*S
 		base.Src = SourceSSO
 	case root.HasStaticKeys():
 		base.Src = SourceStatic
+	case root.CredentialProcess != "":
+		base.Src = SourceProcess
 	default:
 		base.Src = SourceStored
 	}
