@@ -37,6 +37,7 @@ func (x *run) source(ctx context.Context, n *node) (aws.Credentials, error) {
 		if err != nil {
 			return aws.Credentials{}, n.Errorf("reading stored credentials: %w", err)
 		}
+		x.notePendingRotation(p.Name)
 		return aws.Credentials{AccessKeyID: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey, Source: "credo:keyring"}, nil
 	case srcEnvironment:
 		getenv := orEmpty(x.r.Getenv)
@@ -128,4 +129,18 @@ func runCredentialProcess(ctx context.Context, command string, env []string, now
 		c.Expires = t.UTC()
 	}
 	return c, nil
+}
+
+// notePendingRotation tells the user, once, about a key rotation of profile
+// that was interrupted: the stored key works, but a key the rotation made
+// may stay in IAM (and count toward the limit of two) until the next
+// `credo rotate` finishes or undoes it. Only the cold path gets here.
+func (x *run) notePendingRotation(profile string) {
+	rs, ok := x.r.Store.(keystore.RotationStore)
+	if !ok || x.r.Notice == nil {
+		return
+	}
+	if _, err := rs.GetRotation(profile); err == nil {
+		fmt.Fprintf(x.r.Notice, "credo: note: a key rotation of profile %q was interrupted; run \"credo rotate %s\" to finish it\n", profile, profile)
+	}
 }

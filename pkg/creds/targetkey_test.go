@@ -1,8 +1,10 @@
 package creds
 
 import (
+	"bytes"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -114,5 +116,39 @@ func TestTargetKeyOfUncachedCredentials(t *testing.T) {
 	}
 	if _, _, err := plan.TargetKey([]*config.Profile{{Name: "dev", RoleARN: acct + "role/dev"}}, Options{}, nil); err == nil || errors.Is(err, plan.ErrNoSession) {
 		t.Fatalf("a role without a source: %v, want the plan's error", err)
+	}
+}
+
+// TestInterruptedRotationIsMentioned: when the stored key is read (the cold
+// path) and a rotation of its profile was interrupted, credo says how to
+// finish it.
+func TestInterruptedRotationIsMentioned(t *testing.T) {
+	e := newEnv(t)
+	st, err := keystore.Open(keystore.Config{
+		Backend:        keystore.BackendFile,
+		FileDir:        filepath.Join(t.TempDir(), "keyring"),
+		FilePassphrase: func() (string, error) { return "pw", nil },
+		Now:            e.clock.Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetKey("base", keystore.LongTermKey{AccessKeyID: aliceKey, SecretAccessKey: aliceSecret}); err != nil {
+		t.Fatal(err)
+	}
+	e.r.Store = st
+	var notice bytes.Buffer
+	e.r.Notice = &notice
+	e.mustRetrieve(Options{}, role("dev"), base())
+	if notice.Len() != 0 {
+		t.Fatalf("a notice without a rotation: %q", notice.String())
+	}
+	rs := st.(keystore.RotationStore)
+	if err := rs.SetRotation("base", keystore.Rotation{OldKeyID: aliceKey, UserName: "alice", Started: e.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	e.mustRetrieve(Options{}, role("other"), base())
+	if !strings.Contains(notice.String(), `a key rotation of profile "base" was interrupted; run "credo rotate base"`) {
+		t.Fatalf("notice = %q", notice.String())
 	}
 }
