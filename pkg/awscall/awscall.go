@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
 	"net/url"
 	"time"
 
@@ -41,4 +42,30 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// Bounds of every AWS call credo makes: a dead endpoint fails at the dial, a
+// silent one at the response header, and a call with its retries within
+// CallTimeout.
+const (
+	DialTimeout   = 3 * time.Second
+	HeaderTimeout = 6 * time.Second
+	CallTimeout   = 10 * time.Second
+)
+
+// HTTPClient is the client of every AWS service credo calls:
+// http.DefaultTransport's settings (HTTPS_PROXY, HTTP_PROXY and NO_PROXY
+// honoured) with the bounds above, so that a dead or silent endpoint fails
+// fast. One client serves any number of goroutines.
+func HTTPClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: DialTimeout, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          10,
+		IdleConnTimeout:       30 * time.Second,
+		TLSHandshakeTimeout:   DialTimeout,
+		ResponseHeaderTimeout: HeaderTimeout,
+		ExpectContinueTimeout: time.Second,
+	}}
 }

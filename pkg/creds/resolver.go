@@ -37,16 +37,9 @@ type Locker interface {
 // Options are the per-request choices of `exec` and `export`.
 type Options = plan.Options
 
-// STS's limits on DurationSeconds and credo's defaults (see package plan).
-const (
-	MinDuration            = plan.MinDuration
-	MaxSessionTokenTime    = plan.MaxSessionTokenTime
-	MaxRoleTime            = plan.MaxRoleTime
-	RoleChainingLimit      = plan.RoleChainingLimit
-	DefaultRoleDuration    = plan.DefaultRoleDuration
-	DefaultSessionDuration = plan.DefaultSessionDuration
-	DefaultMinTTL          = plan.DefaultMinTTL
-)
+// DefaultMinTTL is how long a cached session must still be valid to be
+// used when Resolver.MinTTL is 0.
+const DefaultMinTTL = plan.DefaultMinTTL
 
 // ErrNotSupported is returned (wrapped) for sources credo cannot use yet.
 var ErrNotSupported = plan.ErrNotSupported

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"github.com/credo-cli/credo/pkg/awscall"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -32,12 +31,8 @@ const DefaultRegion = "us-east-1"
 
 // Default bounds of one STS call, retries included.
 const (
-	DefaultCallTimeout    = 10 * time.Second
-	DefaultDialTimeout    = 3 * time.Second
-	DefaultHeaderTimeout  = 6 * time.Second
-	DefaultMaxAttempts    = 3
-	defaultTLSHandshake   = 3 * time.Second
-	defaultIdleConnTimout = 30 * time.Second
+	DefaultCallTimeout = awscall.CallTimeout
+	DefaultMaxAttempts = 3
 )
 
 // STSOptions configures NewSTS.
@@ -104,7 +99,7 @@ func NewSTS(opts STSOptions) STSAPI {
 	}
 	httpClient := opts.HTTPClient
 	if httpClient == nil {
-		httpClient = newHTTPClient()
+		httpClient = awscall.HTTPClient()
 	}
 	attempts := opts.MaxAttempts
 	if attempts <= 0 {
@@ -137,7 +132,7 @@ func NewSTS(opts STSOptions) STSAPI {
 // HTTP client (and so its connections).
 func NewSTSFunc(base STSOptions) func(p *config.Profile, c aws.CredentialsProvider) STSAPI {
 	if base.HTTPClient == nil {
-		base.HTTPClient = newHTTPClient()
+		base.HTTPClient = awscall.HTTPClient()
 	}
 	return func(p *config.Profile, c aws.CredentialsProvider) STSAPI {
 		o := base
@@ -153,25 +148,6 @@ func defaultSTSURL(region string) string {
 		host += ".cn"
 	}
 	return "https://" + host
-}
-
-func newHTTPClient() *http.Client {
-	// http.DefaultTransport's settings (ProxyFromEnvironment included), with
-	// tighter bounds so that a dead or silent endpoint fails fast.
-	tr := &http.Transport{
-		Proxy: http.ProxyFromEnvironment,
-		DialContext: (&net.Dialer{
-			Timeout:   DefaultDialTimeout,
-			KeepAlive: 30 * time.Second,
-		}).DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          10,
-		IdleConnTimeout:       defaultIdleConnTimout,
-		TLSHandshakeTimeout:   defaultTLSHandshake,
-		ResponseHeaderTimeout: DefaultHeaderTimeout,
-		ExpectContinueTimeout: time.Second,
-	}
-	return &http.Client{Transport: tr}
 }
 
 // UnreachableError reports an STS endpoint that did not answer.

@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/credo-cli/credo/pkg/awscall"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -29,12 +29,12 @@ const AllowAllPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","
 
 // Limits of the console session.
 const (
-	MinDuration       = 15 * time.Minute // getSigninToken and GetFederationToken minimum
-	MaxRoleDuration   = 12 * time.Hour   // getSigninToken's SessionDuration maximum
-	MaxUserDuration   = 36 * time.Hour   // GetFederationToken's DurationSeconds maximum
-	RoleChainingLimit = time.Hour        // console session of a role assumed with temporary credentials
+	MinDuration       = plan.MinDuration         // getSigninToken and GetFederationToken minimum
+	MaxRoleDuration   = plan.MaxRoleTime         // getSigninToken's SessionDuration maximum
+	MaxUserDuration   = plan.MaxSessionTokenTime // GetFederationToken's DurationSeconds maximum
+	RoleChainingLimit = plan.RoleChainingLimit   // console session of a role assumed with temporary credentials
 	DefaultDuration   = time.Hour
-	DefaultTimeout    = 10 * time.Second // one HTTP or STS call
+	DefaultTimeout    = awscall.CallTimeout // one HTTP or STS call
 )
 
 // STSAPI is the part of STS that login uses; *sts.Client satisfies it.
@@ -71,16 +71,9 @@ func (s staticCreds) Retrieve(context.Context) (aws.Credentials, error) {
 // NewHTTPClient returns an HTTP client that honours HTTPS_PROXY,
 // HTTP_PROXY and NO_PROXY and gives up on a silent server.
 func NewHTTPClient() *http.Client {
-	return &http.Client{
-		Timeout: DefaultTimeout,
-		Transport: &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           (&net.Dialer{Timeout: 3 * time.Second}).DialContext,
-			TLSHandshakeTimeout:   3 * time.Second,
-			ResponseHeaderTimeout: 6 * time.Second,
-			ForceAttemptHTTP2:     true,
-		},
-	}
+	c := awscall.HTTPClient()
+	c.Timeout = DefaultTimeout
+	return c
 }
 
 // Signer makes console sign-in URLs.

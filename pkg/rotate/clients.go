@@ -2,7 +2,7 @@ package rotate
 
 import (
 	"context"
-	"net"
+	"github.com/credo-cli/credo/pkg/awscall"
 	"net/http"
 	"strings"
 	"time"
@@ -30,7 +30,7 @@ type ClientOptions struct {
 	// timeouts, proxies from the environment).
 	HTTPClient *http.Client
 	// CallTimeout bounds one call, retries included (default
-	// creds.DefaultCallTimeout).
+	// awscall.CallTimeout).
 	CallTimeout time.Duration
 }
 
@@ -101,24 +101,14 @@ func (o ClientOptions) callTimeout() time.Duration {
 	if o.CallTimeout > 0 {
 		return o.CallTimeout
 	}
-	return creds.DefaultCallTimeout
+	return awscall.CallTimeout
 }
 
 func (o ClientOptions) httpClient() *http.Client {
 	if o.HTTPClient != nil {
 		return o.HTTPClient
 	}
-	// http.DefaultTransport's proxy handling, with bounds so that a dead
-	// endpoint fails fast.
-	return &http.Client{Transport: &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: creds.DefaultDialTimeout, KeepAlive: 30 * time.Second}).DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          10,
-		IdleConnTimeout:       30 * time.Second,
-		TLSHandshakeTimeout:   3 * time.Second,
-		ResponseHeaderTimeout: creds.DefaultHeaderTimeout,
-	}}
+	return awscall.HTTPClient()
 }
 
 // iamClient bounds each call of the SDK's client by a timeout.

@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"path/filepath"
 	"runtime"
@@ -39,7 +38,7 @@ const DefaultScope = "sso:account:access"
 
 // Defaults of the flow.
 const (
-	DefaultCallTimeout = 10 * time.Second
+	DefaultCallTimeout = awscall.CallTimeout
 	defaultInterval    = 5 * time.Second
 	slowDownStep       = 5 * time.Second
 	defaultDeviceTTL   = 10 * time.Minute
@@ -563,7 +562,7 @@ func (c *Client) httpClient() *http.Client {
 	c.httpOnce.Do(func() {
 		c.hc = c.HTTPClient
 		if c.hc == nil {
-			c.hc = newHTTPClient()
+			c.hc = awscall.HTTPClient()
 		}
 	})
 	return c.hc
@@ -593,19 +592,6 @@ func (c *Client) portal(p *config.Profile) PortalAPI {
 		o.BaseEndpoint = aws.String(u)
 	}
 	return sso.New(o)
-}
-
-func newHTTPClient() *http.Client {
-	tr := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 3 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          10,
-		IdleConnTimeout:       30 * time.Second,
-		TLSHandshakeTimeout:   3 * time.Second,
-		ResponseHeaderTimeout: 6 * time.Second,
-	}
-	return &http.Client{Transport: tr}
 }
 
 // withMessage is "code: message", or the code alone when the service sent
