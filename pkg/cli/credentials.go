@@ -10,6 +10,7 @@ import (
 
 	"github.com/credo-cli/credo/pkg/config"
 	"github.com/credo-cli/credo/pkg/creds"
+	"github.com/credo-cli/credo/pkg/handout"
 	"github.com/credo-cli/credo/pkg/lock"
 	"github.com/credo-cli/credo/pkg/prompt"
 )
@@ -60,18 +61,7 @@ func (f *Factory) retrieve(ctx context.Context, req credRequest) (aws.Credential
 	if err != nil {
 		return aws.Credentials{}, "", err
 	}
-	return c, f.region(req, chain[0]), nil
-}
-
-// region is --region, else the profile's region, else AWS_REGION, else
-// AWS_DEFAULT_REGION, else "" (unknown: nothing is exported).
-func (f *Factory) region(req credRequest, p *config.Profile) string {
-	for _, r := range []string{req.Region, p.Region, f.env.Getenv("AWS_REGION"), f.env.Getenv("AWS_DEFAULT_REGION")} {
-		if r != "" {
-			return r
-		}
-	}
-	return ""
+	return c, handout.Region(req.Region, chain[0].Region, f.env.Getenv), nil
 }
 
 // lazyPrompter builds the prompt driver only when a code is needed, so a

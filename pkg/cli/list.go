@@ -49,7 +49,6 @@ no item is decrypted.`,
 }
 
 type listSession struct {
-	Profile     string    `json:"-"`
 	Expiration  time.Time `json:"expiration"`
 	SecondsLeft int64     `json:"seconds_left"`
 }

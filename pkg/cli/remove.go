@@ -100,7 +100,11 @@ func removeRun(opts *RemoveOptions) error {
 			return fmt.Errorf("profile %q: removing the key rotation journal: %w", opts.Profile, err)
 		}
 	}
+	what := "no keys"
+	if hasKey {
+		what = "keys"
+	}
 	fmt.Fprintf(opts.IO.ErrOut, "Removed profile %q from the %s keyring (%s, %d cached sessions made from them).\n",
-		opts.Profile, store.Backend(), map[bool]string{true: "keys", false: "no keys"}[hasKey], dropped)
+		opts.Profile, store.Backend(), what, dropped)
 	return nil
 }

@@ -223,7 +223,7 @@ func cached(req *request, env *Env) (handout.Credentials, string, bool) {
 		return handout.Credentials{}, "", false
 	}
 	req.profile = profile
-	region := firstOf(req.region, chain[0].Region, getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION"))
+	region := handout.Region(req.region, chain[0].Region, getenv)
 	return handout.Credentials{
 		AccessKeyID:     s.AccessKeyID,
 		SecretAccessKey: s.SecretAccessKey,

@@ -160,3 +160,16 @@ func ChildEnv(environ []string, profile, region string) []string {
 	}
 	return out
 }
+
+// Region is the region handed out with credentials: the --region flag,
+// else the profile's region, else AWS_REGION, else AWS_DEFAULT_REGION, else
+// "" (unknown: no region variable is set). Both binaries use it, so that a
+// cached answer and a fresh one name the same region.
+func Region(flag, profileRegion string, getenv func(string) string) string {
+	for _, r := range []string{flag, profileRegion, getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION")} {
+		if r != "" {
+			return r
+		}
+	}
+	return ""
+}
