@@ -28,7 +28,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/credo-cli/credo/pkg/stsfake"
+	"github.com/credo-cli/credo/pkg/testing/stsfake"
 )
 
 func main() {

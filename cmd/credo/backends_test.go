@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/credo-cli/credo/pkg/testsvc"
+	"github.com/credo-cli/credo/pkg/testing/testsvc"
 )
 
 // The secret these tests store; it must show up in no output and in no

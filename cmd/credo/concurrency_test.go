@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/credo-cli/credo/pkg/stsfake"
+	"github.com/credo-cli/credo/pkg/testing/stsfake"
 )
 
 // TestConcurrentColdInvocationsShareOneFetch starts 32 credo processes at

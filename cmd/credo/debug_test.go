@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/credo-cli/credo/pkg/stsfake"
+	"github.com/credo-cli/credo/pkg/testing/stsfake"
 )
 
 // TestDebugNeverShowsSecrets: --debug writes diagnostics, and none of the

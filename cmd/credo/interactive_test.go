@@ -4,7 +4,7 @@ package main
 
 import (
 	"context"
-	"github.com/credo-cli/credo/pkg/testsvc"
+	"github.com/credo-cli/credo/pkg/testing/testsvc"
 	"io"
 	"os"
 	"os/exec"

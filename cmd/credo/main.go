@@ -3,15 +3,15 @@
 //
 // This binary is the lean front: it answers the hot path (a cached session)
 // itself and hands every other invocation to credo-core. See package
-// fastpath for why.
+// front for why.
 package main
 
 import (
 	"os"
 
-	"github.com/credo-cli/credo/pkg/fastpath"
+	"github.com/credo-cli/credo/pkg/front"
 )
 
 func main() {
-	os.Exit(fastpath.Main(os.Args[1:]))
+	os.Exit(front.Main(os.Args[1:]))
 }

@@ -5,7 +5,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"github.com/credo-cli/credo/pkg/testsvc"
+	"github.com/credo-cli/credo/pkg/testing/testsvc"
 	"io"
 	"os"
 	"os/exec"
@@ -17,7 +17,7 @@ import (
 
 	"github.com/creack/pty"
 
-	"github.com/credo-cli/credo/pkg/stsfake"
+	"github.com/credo-cli/credo/pkg/testing/stsfake"
 )
 
 // testHome makes a HOME with the AWS config given, a file keyring, and the

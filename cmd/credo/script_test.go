@@ -8,12 +8,12 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/credo-cli/credo/pkg/cli"
-	"github.com/credo-cli/credo/pkg/fastpath"
+	"github.com/credo-cli/credo/pkg/front"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"credo":      func() { os.Exit(fastpath.Main(os.Args[1:])) },
+		"credo":      func() { os.Exit(front.Main(os.Args[1:])) },
 		"credo-core": func() { os.Exit(cli.Main(os.Args[1:])) },
 	})
 }

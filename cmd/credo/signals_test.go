@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/credo-cli/credo/pkg/stsfake"
+	"github.com/credo-cli/credo/pkg/testing/stsfake"
 )
 
 // TestExecServerPassesSignalsAndStatus: with --server, credo runs the

@@ -8,7 +8,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/credo-cli/credo/pkg/sso/ssofake"
+	"github.com/credo-cli/credo/pkg/testing/ssofake"
 )
 
 // cmdFakeSSO starts a fake IAM Identity Center (SSO OIDC and portal) for

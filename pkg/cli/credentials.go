@@ -10,8 +10,8 @@ import (
 
 	"github.com/credo-cli/credo/pkg/config"
 	"github.com/credo-cli/credo/pkg/creds"
-	"github.com/credo-cli/credo/pkg/handout"
 	"github.com/credo-cli/credo/pkg/lock"
+	"github.com/credo-cli/credo/pkg/output"
 	"github.com/credo-cli/credo/pkg/prompt"
 )
 
@@ -61,7 +61,7 @@ func (f *Factory) retrieve(ctx context.Context, req credRequest) (aws.Credential
 	if err != nil {
 		return aws.Credentials{}, "", err
 	}
-	return c, handout.Region(req.Region, chain[0].Region, f.env.Getenv), nil
+	return c, output.Region(req.Region, chain[0].Region, f.env.Getenv), nil
 }
 
 // lazyPrompter builds the prompt driver only when a code is needed, so a

@@ -15,9 +15,9 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/credo-cli/credo/pkg/handout"
 	"github.com/credo-cli/credo/pkg/hint"
 	"github.com/credo-cli/credo/pkg/iostreams"
+	"github.com/credo-cli/credo/pkg/output"
 	"github.com/credo-cli/credo/pkg/server"
 )
 
@@ -120,10 +120,10 @@ func execRun(ctx context.Context, opts *ExecOptions) error {
 	if err != nil {
 		return err
 	}
-	env := handout.ChildEnv(opts.Environ(), opts.Request.Profile, region)
+	env := output.ChildEnv(opts.Environ(), opts.Request.Profile, region)
 
 	if !opts.Server && !opts.EC2Server {
-		for _, kv := range handout.Vars(toHandout(c), "") {
+		for _, kv := range output.Vars(toHandout(c), "") {
 			env = append(env, kv[0]+"="+kv[1])
 		}
 		if opts.Replace != nil {

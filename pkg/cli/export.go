@@ -7,8 +7,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
-	"github.com/credo-cli/credo/pkg/handout"
 	"github.com/credo-cli/credo/pkg/iostreams"
+	"github.com/credo-cli/credo/pkg/output"
 )
 
 // ExportOptions are the inputs of `credo export`.
@@ -19,7 +19,7 @@ type ExportOptions struct {
 	Format   string
 }
 
-var exportFormats = handout.Formats
+var exportFormats = output.Formats
 
 // NewCmdExport builds `credo export`.
 func NewCmdExport(f *Factory, runF func(*ExportOptions) error) *cobra.Command {
@@ -78,10 +78,10 @@ func exportRun(ctx context.Context, opts *ExportOptions) error {
 	if err != nil {
 		return err
 	}
-	return handout.Write(opts.IO.Out, opts.Format, opts.Request.Profile, toHandout(c), region)
+	return output.Write(opts.IO.Out, opts.Format, opts.Request.Profile, toHandout(c), region)
 }
 
-// toHandout converts SDK credentials to what package handout formats.
-func toHandout(c aws.Credentials) handout.Credentials {
-	return handout.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, CanExpire: c.CanExpire, Expires: c.Expires}
+// toHandout converts SDK credentials to what package output formats.
+func toHandout(c aws.Credentials) output.Credentials {
+	return output.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, CanExpire: c.CanExpire, Expires: c.Expires}
 }

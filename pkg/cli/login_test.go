@@ -20,7 +20,7 @@ import (
 	"github.com/credo-cli/credo/pkg/hint"
 	"github.com/credo-cli/credo/pkg/iostreams"
 	"github.com/credo-cli/credo/pkg/login"
-	"github.com/credo-cli/credo/pkg/stsfake"
+	"github.com/credo-cli/credo/pkg/testing/stsfake"
 )
 
 func TestNewCmdLogin(t *testing.T) {

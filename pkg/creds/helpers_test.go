@@ -13,7 +13,7 @@ import (
 
 	"github.com/credo-cli/credo/pkg/config"
 	"github.com/credo-cli/credo/pkg/keystore"
-	"github.com/credo-cli/credo/pkg/stsfake"
+	"github.com/credo-cli/credo/pkg/testing/stsfake"
 )
 
 // memStore is an in-memory keystore.Store that counts what it is asked.

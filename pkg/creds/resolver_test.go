@@ -13,7 +13,7 @@ import (
 	"github.com/credo-cli/credo/pkg/config"
 	"github.com/credo-cli/credo/pkg/creds/plan"
 	"github.com/credo-cli/credo/pkg/hint"
-	"github.com/credo-cli/credo/pkg/stsfake"
+	"github.com/credo-cli/credo/pkg/testing/stsfake"
 )
 
 const acct = "arn:aws:iam::123456789012:"

@@ -16,7 +16,7 @@ import (
 	"github.com/credo-cli/credo/pkg/creds/plan"
 	"github.com/credo-cli/credo/pkg/lock"
 	"github.com/credo-cli/credo/pkg/sso"
-	"github.com/credo-cli/credo/pkg/sso/ssofake"
+	"github.com/credo-cli/credo/pkg/testing/ssofake"
 )
 
 // ssoEnv adds a fake IAM Identity Center to env: a HOME for the token

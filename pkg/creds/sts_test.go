@@ -14,7 +14,7 @@ import (
 	"github.com/credo-cli/credo/pkg/config"
 	"github.com/credo-cli/credo/pkg/creds/plan"
 	"github.com/credo-cli/credo/pkg/hint"
-	"github.com/credo-cli/credo/pkg/stsfake"
+	"github.com/credo-cli/credo/pkg/testing/stsfake"
 )
 
 func envFunc(m map[string]string) func(string) string {

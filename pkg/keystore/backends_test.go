@@ -5,7 +5,7 @@ package keystore
 import (
 	"bytes"
 	"context"
-	"github.com/credo-cli/credo/pkg/testsvc"
+	"github.com/credo-cli/credo/pkg/testing/testsvc"
 	"os"
 	"os/exec"
 	"path/filepath"

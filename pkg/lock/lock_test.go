@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/credo-cli/credo/pkg/testsvc"
+	"github.com/credo-cli/credo/pkg/testing/testsvc"
 	"os"
 	"os/exec"
 	"path/filepath"

@@ -5,7 +5,7 @@ package prompt
 import (
 	"context"
 	"errors"
-	"github.com/credo-cli/credo/pkg/testsvc"
+	"github.com/credo-cli/credo/pkg/testing/testsvc"
 	"os"
 	"os/exec"
 	"path/filepath"

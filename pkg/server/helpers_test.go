@@ -2,7 +2,7 @@ package server
 
 import (
 	"context"
-	"github.com/credo-cli/credo/pkg/testsvc"
+	"github.com/credo-cli/credo/pkg/testing/testsvc"
 	"io"
 	"log/slog"
 	"net/http"

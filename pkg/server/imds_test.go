@@ -4,7 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"github.com/credo-cli/credo/pkg/testsvc"
+	"github.com/credo-cli/credo/pkg/testing/testsvc"
 	"net"
 	"net/http"
 	"net/url"

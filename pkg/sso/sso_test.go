@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/credo-cli/credo/pkg/config"
-	"github.com/credo-cli/credo/pkg/sso/ssofake"
+	"github.com/credo-cli/credo/pkg/testing/ssofake"
 )
 
 func TestCacheFileNameMatchesAWSCLI(t *testing.T) {

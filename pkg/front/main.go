@@ -1,4 +1,4 @@
-package fastpath
+package front
 
 import (
 	"fmt"

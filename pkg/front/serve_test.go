@@ -1,4 +1,4 @@
-package fastpath
+package front
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 
 	"github.com/credo-cli/credo/pkg/cli"
 	"github.com/credo-cli/credo/pkg/iostreams"
-	"github.com/credo-cli/credo/pkg/stsfake"
+	"github.com/credo-cli/credo/pkg/testing/stsfake"
 )
 
 // TestLean keeps the front binary lean: the packages below are what makes

@@ -1,7 +1,7 @@
-// Package handout formats credentials for the ways credo hands them over:
-// the export formats and the environment of exec's child. It is shared by
-// the full command tree and the lean hot path, so it imports nothing heavy.
-package handout
+// Package output is what credo hands a consumer: the export formats (Write)
+// and the environment of exec's child (ChildEnv, Vars, Region). It is shared
+// by the full command tree and the lean front, so it imports nothing heavy.
+package output
 
 import (
 	"encoding/json"

@@ -1,6 +1,7 @@
-// Package fastpath serves credo's hot path, handing out a cached session on
-// the file backend, from the lean front binary (cmd/credo). Everything else
-// goes to the full binary, credo-core, which the front replaces itself with.
+// Package front is the lean front binary, cmd/credo: it serves credo's hot
+// path, handing out a cached session on the file backend, and hands
+// everything else to the full binary, credo-core, which it replaces itself
+// with.
 //
 // Why two binaries: Go initialises every package a binary links before main
 // runs, and the full command tree links cobra, viper, the AWS SDK,
@@ -12,7 +13,7 @@
 // as credo-core would understand it, and otherwise hand over untouched.
 // Errors are never reported here: credo-core reports them, with the same
 // arguments.
-package fastpath
+package front
 
 import (
 	"bufio"
@@ -28,8 +29,8 @@ import (
 	"github.com/credo-cli/credo/pkg/build"
 	"github.com/credo-cli/credo/pkg/config"
 	"github.com/credo-cli/credo/pkg/creds/plan"
-	"github.com/credo-cli/credo/pkg/handout"
 	"github.com/credo-cli/credo/pkg/keystore/filefast"
+	"github.com/credo-cli/credo/pkg/output"
 	"github.com/credo-cli/credo/pkg/prompt"
 )
 
@@ -75,7 +76,7 @@ func Serve(args []string, env *Env) (status int, handled bool) {
 		return 0, false
 	}
 	if req.verb == "export" {
-		return exitFor(handout.Write(env.Stdout, req.format, req.profile, c, region)), true
+		return exitFor(output.Write(env.Stdout, req.format, req.profile, c, region)), true
 	}
 	if env.Getenv("CREDO_PROFILE") != "" {
 		return 0, false // nested exec: credo-core refuses it with a hint
@@ -92,8 +93,8 @@ func Serve(args []string, env *Env) (status int, handled bool) {
 	if err != nil {
 		return 0, false // credo-core reports it
 	}
-	childEnv := handout.ChildEnv(env.Environ(), req.profile, region)
-	for _, kv := range handout.Vars(c, "") {
+	childEnv := output.ChildEnv(env.Environ(), req.profile, region)
+	for _, kv := range output.Vars(c, "") {
 		childEnv = append(childEnv, kv[0]+"="+kv[1])
 	}
 	if err := env.Exec(path, argv, childEnv); err != nil {
@@ -162,7 +163,7 @@ func parse(args []string) (*request, bool) {
 			req.backend = value
 		}
 	}
-	if len(positional) > 1 || !handout.ValidFormat(req.format) {
+	if len(positional) > 1 || !output.ValidFormat(req.format) {
 		return nil, false
 	}
 	if len(positional) == 1 {
@@ -172,19 +173,19 @@ func parse(args []string) (*request, bool) {
 }
 
 // cached finds the session credo-core would hand out, or reports false.
-func cached(req *request, env *Env) (handout.Credentials, string, bool) {
+func cached(req *request, env *Env) (output.Credentials, string, bool) {
 	getenv := env.Getenv
 	if getenv("CREDO_DEBUG") != "" || getenv("CREDO_NO_FASTPATH") != "" {
-		return handout.Credentials{}, "", false
+		return output.Credentials{}, "", false
 	}
 	set, ok := readSettings(getenv)
 	if !ok {
-		return handout.Credentials{}, "", false
+		return output.Credentials{}, "", false
 	}
 	backend := firstOf(req.backend, getenv("CREDO_BACKEND"), set["backend"])
 	passphrase := getenv("CREDO_FILE_PASSPHRASE")
 	if backend != "file" || passphrase == "" {
-		return handout.Credentials{}, "", false
+		return output.Credentials{}, "", false
 	}
 	var err error
 	dir := firstOf(getenv("CREDO_FILE_DIR"), set["file_dir"])
@@ -192,39 +193,39 @@ func cached(req *request, env *Env) (handout.Credentials, string, bool) {
 		dir = filefast.DefaultDir(getenv)
 	}
 	if dir, err = filefast.ExpandTilde(dir, getenv); err != nil {
-		return handout.Credentials{}, "", false
+		return output.Credentials{}, "", false
 	}
 	minTTL, err := time.ParseDuration(firstOf(getenv("CREDO_MIN_TTL"), set["min_ttl"], "15m"))
 	if err != nil || minTTL < 0 {
-		return handout.Credentials{}, "", false
+		return output.Credentials{}, "", false
 	}
 	// Settings the hot path does not use are still checked, as credo-core
 	// checks them, so that a bad one fails the same way cached or not.
 	if !validSettings(getenv, set) {
-		return handout.Credentials{}, "", false
+		return output.Credentials{}, "", false
 	}
 
 	profile := firstOf(req.profile, getenv("AWS_PROFILE"), "default")
 	home := firstOf(getenv("HOME"), getenv("USERPROFILE"))
 	cfg, err := config.LoadLazily(config.DefaultFiles(getenv, home))
 	if cfg == nil {
-		return handout.Credentials{}, "", false
+		return output.Credentials{}, "", false
 	}
 	chain, err := cfg.Chain(profile)
 	if err != nil {
-		return handout.Credentials{}, "", false
+		return output.Credentials{}, "", false
 	}
 	stepProfile, key, err := plan.TargetKey(chain, plan.Options{}, getenv)
 	if err != nil {
-		return handout.Credentials{}, "", false
+		return output.Credentials{}, "", false
 	}
 	s, err := filefast.FindSession(dir, passphrase, stepProfile, key, env.Now().Add(minTTL))
 	if err != nil {
-		return handout.Credentials{}, "", false
+		return output.Credentials{}, "", false
 	}
 	req.profile = profile
-	region := handout.Region(req.region, chain[0].Region, getenv)
-	return handout.Credentials{
+	region := output.Region(req.region, chain[0].Region, getenv)
+	return output.Credentials{
 		AccessKeyID:     s.AccessKeyID,
 		SecretAccessKey: s.SecretAccessKey,
 		SessionToken:    s.SessionToken,

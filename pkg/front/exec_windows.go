@@ -1,6 +1,6 @@
 //go:build windows
 
-package fastpath
+package front
 
 import (
 	"errors"

@@ -1,4 +1,4 @@
-package layout
+package importrules
 
 import (
 	"encoding/json"
@@ -13,7 +13,9 @@ type pkgInfo struct {
 }
 
 // TestImportRules: cobra and viper stay in pkg/cli; 99designs/keyring stays
-// in pkg/keystore; pkg/ never imports the command layer.
+// in pkg/keystore; pkg/ never imports the command layer; the test doubles
+// under pkg/testing reach no product code (only tests and the benchmark
+// import them); the front's package is cmd/credo's alone.
 func TestImportRules(t *testing.T) {
 	out, err := exec.Command("go", "list", "-json=ImportPath,Imports", "github.com/credo-cli/credo/...").Output()
 	if err != nil {
@@ -36,7 +38,7 @@ func TestImportRules(t *testing.T) {
 				t.Errorf("%s imports %s: only pkg/keystore talks to the keyring library", own, imp)
 			case imp == "github.com/credo-cli/credo/pkg/cli" && strings.HasPrefix(own, "pkg/"):
 				t.Errorf("%s imports pkg/cli: imports go cmd -> pkg/cli -> the rest", own)
-			case imp == "github.com/credo-cli/credo/pkg/stsfake" && strings.HasPrefix(own, "pkg/") && own != "pkg/stsfake":
+			case imp == "github.com/credo-cli/credo/pkg/testing/stsfake" && strings.HasPrefix(own, "pkg/") && own != "pkg/stsfake":
 				t.Errorf("%s imports the fake STS outside tests", own)
 			}
 		}
