@@ -184,12 +184,10 @@ func (e *passphraseFailure) Unwrap() error { return e.err }
 // errors, an error wrapping the Passphrase function's, or an I/O error.
 // ItemError turns any of them into the error the user sees.
 func (r *Reader) Get(name string) ([]byte, error) {
-	token, err := os.ReadFile(filepath.Join(r.Dir, FileName(name)))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, item.ErrNotFound
-	}
+	path := filepath.Join(r.Dir, FileName(name))
+	token, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("file keyring: %w", err)
+		return nil, readError(path, err)
 	}
 	pass, err := r.Passphrase()
 	if err != nil {
@@ -217,8 +215,15 @@ func (r *Reader) ItemError(err error, name, profile, what string) error {
 	case errors.As(err, &bad):
 		return item.Corrupt(profile, what, bad.Detail)
 	case errors.Is(err, ErrKeyUnwrap):
-		if r.otherItemDecrypts(name) {
+		decrypts, tried := r.otherItemDecrypts(name)
+		if decrypts {
 			return item.Corrupt(profile, what, "it does not decrypt although other items do")
+		}
+		if !tried {
+			// A lone item: a wrong passphrase and a damaged wrapped key
+			// look the same, so say both.
+			return hint.Wrap(fmt.Errorf("file keyring %q: %w, or the %s of profile %q is damaged", r.Dir, item.ErrWrongPassphrase, what, profile),
+				fmt.Sprintf("enter the passphrase this keyring was created with; if it is right, run \"credo remove %s\" and add the key again", item.ShellQuote(profile)))
 		}
 		return WrongPassphrase(r.Dir)
 	}
@@ -226,25 +231,47 @@ func (r *Reader) ItemError(err error, name, profile, what string) error {
 }
 
 // otherItemDecrypts reports whether some item other than name decrypts with
-// the current passphrase (it tries a few).
-func (r *Reader) otherItemDecrypts(name string) bool {
+// the current passphrase (it tries a few), and whether there was any other
+// item to try.
+func (r *Reader) otherItemDecrypts(name string) (decrypts, tried bool) {
 	names, err := Names(r.Dir, "")
 	if err != nil {
-		return false
+		return false, false
 	}
 	tries := 0
 	for _, n := range names {
 		if n == name || item.IsTmpName(n) || !strings.HasPrefix(n, "v1/") {
 			continue
 		}
-		if _, err := r.Get(n); err == nil {
-			return true
+		_, err := r.Get(n)
+		if err == nil {
+			return true, true
+		}
+		if errors.Is(err, ErrKeyUnwrap) {
+			tried = true
 		}
 		if tries++; tries == 3 {
 			break
 		}
 	}
-	return false
+	return false, tried
+}
+
+// readError sorts an error reading an item's file at path: item.ErrNotFound
+// when there is none, an *item.BadDataError for something that is not an
+// item file (a folder, a symbolic link to nothing), which the user is told
+// to remove, or the I/O error.
+func readError(path string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			return &item.BadDataError{Detail: "its file is a symbolic link to a file that does not exist"}
+		}
+		return item.ErrNotFound
+	}
+	if fi, serr := os.Stat(path); serr == nil && fi.IsDir() {
+		return &item.BadDataError{Detail: "a folder stands where its file should be"}
+	}
+	return fmt.Errorf("file keyring: %w", err)
 }
 
 // FindSession returns the cached session of profile and cacheKey that
