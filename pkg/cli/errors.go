@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/credo-cli/credo/pkg/creds"
 	"github.com/credo-cli/credo/pkg/hint"
 )
 
@@ -38,6 +39,18 @@ func printError(w io.Writer, err error) int {
 	var es *exitStatus
 	if errors.As(err, &es) {
 		return es.code
+	}
+	// A credential_process loop is reported once, by the innermost credo;
+	// the credo processes above it pass its exit status up in silence.
+	var le *creds.ProcessLoopError
+	if errors.As(err, &le) {
+		if !le.Reported {
+			fmt.Fprintf(w, "credo: %s\n", firstLine(err.Error()))
+		}
+		if le.Nested {
+			return creds.LoopExitStatus
+		}
+		return exitError
 	}
 	// Several configuration problems come as one line each.
 	for _, line := range strings.Split(strings.TrimSpace(err.Error()), "\n") {

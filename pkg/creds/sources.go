@@ -52,7 +52,19 @@ func (x *run) source(ctx context.Context, n *node) (aws.Credentials, error) {
 		}
 		return c, nil
 	case srcProcess:
-		c, err := runCredentialProcess(ctx, p.CredentialProcess, x.r.Environ, x.now())
+		getenv := orEmpty(x.r.Getenv)
+		chain, err := checkProcessLoop(n.Subject(), p.Name, getenv)
+		if err != nil {
+			return aws.Credentials{}, err
+		}
+		env := x.r.Environ
+		if env == nil {
+			env = os.Environ()
+		}
+		c, err := runCredentialProcess(ctx, p.CredentialProcess, withProcessChain(env, chain), x.now())
+		if loopReported(err) {
+			return aws.Credentials{}, &ProcessLoopError{Subject: n.Subject(), Reported: true, Nested: len(chain) > 1}
+		}
 		if err != nil {
 			return aws.Credentials{}, n.Errorf("%w", err)
 		}
