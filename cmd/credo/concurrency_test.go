@@ -120,3 +120,67 @@ func TestExecServerServesTheAWSCLI(t *testing.T) {
 		})
 	}
 }
+
+// TestConcurrentAddsKeepEveryConfigSection runs 32 `credo add` processes at
+// once, each for its own profile, five times: every one must find its
+// [profile] section in the AWS config file afterwards (issue 11, item 2:
+// without a lock, the last rename of the file won), and a temporary file
+// that a killed writer left beside it is gone.
+func TestConcurrentAddsKeepEveryConfigSection(t *testing.T) {
+	sts := stsfake.NewTest(t)
+	env := testHome(t, "[default]\nregion = us-east-1\n", sts)
+	var cfgPath string
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "AWS_CONFIG_FILE="); ok {
+			cfgPath = v
+		}
+	}
+	litter := filepath.Join(filepath.Dir(cfgPath), ".config.credo-123456")
+	if err := os.WriteFile(litter, []byte("[profile half-written"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const n, rounds = 32, 5
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	for r := 0; r < rounds; r++ {
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				cmd := exec.CommandContext(ctx, "credo", "add", fmt.Sprintf("p%d-%d", r, i))
+				cmd.Env = env
+				cmd.Stdin = strings.NewReader("AKIAIOSFODNN7EXAMPLE\nwJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n")
+				if out, err := cmd.CombinedOutput(); err != nil {
+					errs[i] = fmt.Errorf("%v: %s", err, out)
+				}
+			}(i)
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d, add %d: %v", r, i, err)
+			}
+		}
+	}
+	data, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing := 0
+	for r := 0; r < rounds; r++ {
+		for i := 0; i < n; i++ {
+			if !strings.Contains(string(data), fmt.Sprintf("[profile p%d-%d]\n", r, i)) {
+				missing++
+			}
+		}
+	}
+	if missing > 0 {
+		t.Errorf("%d of %d [profile] sections missing after concurrent adds", missing, n*rounds)
+	}
+	left, _ := filepath.Glob(filepath.Join(filepath.Dir(cfgPath), ".config.credo-*"))
+	if len(left) > 0 {
+		t.Errorf("temporary files left beside the config file: %q", left)
+	}
+}

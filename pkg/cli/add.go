@@ -22,16 +22,19 @@ type AddOptions struct {
 	Store      func() (keystore.Store, error)
 	Config     func() (*config.Config, error)
 	ConfigPath string
-	Getenv     func(string) string
-	Now        func() time.Time
-	AskLine    func(question string) (string, error)
-	AskSecret  func(question string) (string, error)
-	Confirm    func(question string) (bool, error)
-	CanPrompt  bool
-	Profile    string
-	FromEnv    bool
-	AddConfig  bool
-	Force      bool
+	// LockFile locks an AWS file against other credo processes while the
+	// config section is added.
+	LockFile  config.LockFunc
+	Getenv    func(string) string
+	Now       func() time.Time
+	AskLine   func(question string) (string, error)
+	AskSecret func(question string) (string, error)
+	Confirm   func(question string) (bool, error)
+	CanPrompt bool
+	Profile   string
+	FromEnv   bool
+	AddConfig bool
+	Force     bool
 }
 
 // NewCmdAdd builds `credo add`.
@@ -69,6 +72,7 @@ when it has none.`,
 			opts.Store = f.Store
 			opts.Config = f.lazyConfig
 			opts.ConfigPath = f.ConfigFiles().ConfigPath
+			opts.LockFile = f.fileLock(cmd.Context())
 			opts.CanPrompt = f.env.IO.IsStdinTTY()
 			if runF != nil {
 				return runF(opts)
@@ -153,7 +157,7 @@ func addRun(opts *AddOptions) error {
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "Added keys %s for profile %q to the %s keyring.\n", id, opts.Profile, store.Backend())
 	if opts.AddConfig && opts.ConfigPath != "" {
-		added, err := config.AppendProfile(opts.ConfigPath, opts.Profile, nil)
+		added, err := config.AppendProfile(opts.ConfigPath, opts.Profile, nil, opts.LockFile)
 		if err != nil {
 			return fmt.Errorf("keys stored, but the AWS config file was not updated: %w", err)
 		}

@@ -82,6 +82,13 @@ func (l *lazyPrompter) MFACode(ctx context.Context, serial, message string) (str
 	return l.p.MFACode(ctx, serial, message)
 }
 
+// fileLock returns the lock that every writer of an AWS file holds around
+// its read-modify-rename (see config.AppendProfile).
+func (f *Factory) fileLock(ctx context.Context) config.LockFunc {
+	l := &lazyLocker{f: f}
+	return func(key string) (func(), error) { return l.Lock(ctx, key) }
+}
+
 // lazyLocker finds (and creates) the lock folder only when a step must
 // really be fetched: the hot path, a cached session, never touches it.
 type lazyLocker struct {

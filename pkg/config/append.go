@@ -25,7 +25,12 @@ import (
 //
 // Secrets never go into the config file: the keys aws_secret_access_key and
 // aws_session_token are refused.
-func AppendProfile(path, name string, keys [][2]string) (bool, error) {
+//
+// lock, when not nil, is held around the read-modify-rename (its key is
+// LockKey of the file), so that concurrent writers each add their section
+// instead of the last rename winning; while it is held, temporary files
+// that a killed writer left beside the file are removed.
+func AppendProfile(path, name string, keys [][2]string, lock LockFunc) (bool, error) {
 	if err := checkSectionName(name); err != nil {
 		return false, err
 	}
@@ -42,8 +47,18 @@ func AppendProfile(path, name string, keys [][2]string) (bool, error) {
 		return false, err
 	}
 
-	// Re-read before the rename and start again when someone else wrote
-	// the file meanwhile, so that a concurrent edit is not lost.
+	if lock != nil {
+		unlock, err := lock(LockKey(target))
+		if err != nil {
+			return false, err
+		}
+		defer unlock()
+		removeTempFiles(target)
+	}
+
+	// Re-read before the rename and start again when someone else (an
+	// editor, which takes no lock) wrote the file meanwhile, so that a
+	// concurrent edit is not lost.
 	for attempt := 0; ; attempt++ {
 		data, mode, err := readForAppend(target)
 		if err != nil {
@@ -62,6 +77,34 @@ func AppendProfile(path, name string, keys [][2]string) (bool, error) {
 		}
 		if attempt == 2 {
 			return false, fmt.Errorf("%s: the file keeps changing while credo writes it", target)
+		}
+	}
+}
+
+// LockFunc takes an exclusive cross-process lock named key and returns its
+// release.
+type LockFunc func(key string) (unlock func(), err error)
+
+// LockKey is the name of the lock that every writer of the AWS file at path
+// (after following symbolic links) holds while it rewrites it.
+func LockKey(path string) string { return "aws-file:" + path }
+
+// tempPattern is the name pattern of the temporary files replaceFile writes
+// beside the file named base.
+func tempPattern(base string) string { return "." + base + ".credo-*" }
+
+// removeTempFiles deletes, best effort, the temporary files that writers of
+// path killed before their rename left behind. Call it only with the file's
+// lock held: then no live writer has one.
+func removeTempFiles(path string) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	matches, _ := filepath.Glob(filepath.Join(dir, tempPattern(base)))
+	for _, m := range matches {
+		if fi, err := os.Lstat(m); err == nil && fi.Mode().IsRegular() {
+			_ = os.Remove(m)
 		}
 	}
 }
@@ -145,7 +188,7 @@ func replaceFile(path string, data []byte, mode fs.FileMode, old []byte) (bool, 
 	if dir == "" {
 		dir = "."
 	}
-	tmp, err := os.CreateTemp(dir, "."+base+".credo-*")
+	tmp, err := os.CreateTemp(dir, tempPattern(base))
 	if err != nil {
 		return false, err
 	}

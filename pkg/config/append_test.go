@@ -64,7 +64,7 @@ func TestAppendProfilePreservesBytes(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tt.before), 0o640); err != nil {
 				t.Fatal(err)
 			}
-			added, err := AppendProfile(path, tt.profile, tt.keys)
+			added, err := AppendProfile(path, tt.profile, tt.keys, nil)
 			if err != nil || !added {
 				t.Fatalf("AppendProfile = %v, %v", added, err)
 			}
@@ -88,7 +88,7 @@ func TestAppendProfilePreservesBytes(t *testing.T) {
 				}
 			}
 			// A second call finds the section and changes nothing.
-			added, err = AppendProfile(path, tt.profile, tt.keys)
+			added, err = AppendProfile(path, tt.profile, tt.keys, nil)
 			if err != nil || added {
 				t.Fatalf("second AppendProfile = %v, %v", added, err)
 			}
@@ -116,7 +116,7 @@ func TestAppendProfileExistingSection(t *testing.T) {
 		if err := os.WriteFile(path, []byte(tt.before), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		added, err := AppendProfile(path, tt.name, [][2]string{{"region", "x"}})
+		added, err := AppendProfile(path, tt.name, [][2]string{{"region", "x"}}, nil)
 		if err != nil || added {
 			t.Fatalf("%q: AppendProfile = %v, %v", tt.before, added, err)
 		}
@@ -129,7 +129,7 @@ func TestAppendProfileExistingSection(t *testing.T) {
 func TestAppendProfileCreatesFileAndFolder(t *testing.T) {
 	home := t.TempDir()
 	path := filepath.Join(home, ".aws", "config")
-	added, err := AppendProfile(path, "dev", [][2]string{{"region", "x"}})
+	added, err := AppendProfile(path, "dev", [][2]string{{"region", "x"}}, nil)
 	if err != nil || !added {
 		t.Fatalf("AppendProfile = %v, %v", added, err)
 	}
@@ -160,7 +160,7 @@ func TestAppendProfileFollowsSymlink(t *testing.T) {
 	if err := os.Symlink(real, link); err != nil {
 		t.Skip("no symlinks here:", err)
 	}
-	if _, err := AppendProfile(link, "dev", nil); err != nil {
+	if _, err := AppendProfile(link, "dev", nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	if st, _ := os.Lstat(link); st.Mode()&fs.ModeSymlink == 0 {
@@ -190,7 +190,7 @@ func TestAppendProfileRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		path := filepath.Join(t.TempDir(), "config")
-		added, err := AppendProfile(path, tt.name, tt.keys)
+		added, err := AppendProfile(path, tt.name, tt.keys, nil)
 		if err == nil || added || err.Error() != tt.want {
 			t.Fatalf("AppendProfile(%q, %q) = %v, %v; want error %q", tt.name, tt.keys, added, err, tt.want)
 		}
@@ -203,7 +203,7 @@ func TestAppendProfileRefuses(t *testing.T) {
 func TestAppendProfileUnreadableFile(t *testing.T) {
 	// A folder where the file should be cannot be read (this holds for root too).
 	path := t.TempDir()
-	if _, err := AppendProfile(path, "dev", nil); err == nil || !strings.Contains(err.Error(), "is a directory") {
+	if _, err := AppendProfile(path, "dev", nil, nil); err == nil || !strings.Contains(err.Error(), "is a directory") {
 		t.Fatalf("err = %v", err)
 	}
 }
