@@ -43,6 +43,7 @@ func TestScript(t *testing.T) {
 			env.Setenv("HOME", work+"/home")
 			env.Setenv("XDG_CONFIG_HOME", work+"/home/.config")
 			env.Setenv("XDG_DATA_HOME", work+"/home/.local/share")
+			env.Setenv("XDG_STATE_HOME", work+"/home/.local/state")
 			env.Setenv("XDG_RUNTIME_DIR", work+"/run")
 			env.Setenv("AWS_CONFIG_FILE", work+"/home/.aws/config")
 			env.Setenv("AWS_SHARED_CREDENTIALS_FILE", work+"/home/.aws/credentials")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/credo-cli/credo/pkg/config"
 	"github.com/credo-cli/credo/pkg/creds"
+	"github.com/credo-cli/credo/pkg/creds/plan"
 	"github.com/credo-cli/credo/pkg/lock"
 	"github.com/credo-cli/credo/pkg/output"
 	"github.com/credo-cli/credo/pkg/prompt"
@@ -25,23 +26,40 @@ type credRequest struct {
 	NoBrowser bool
 }
 
+// retrieved is what retrieve hands a command: the credentials, the region
+// to hand out with them, the target's role and where the credentials came
+// from (for the audit log).
+type retrieved struct {
+	Creds   aws.Credentials
+	Region  string
+	RoleARN string
+	Origin  plan.Origin
+}
+
+// handout converts the credentials to what package output formats.
+func (r retrieved) output() output.Credentials {
+	c := r.Creds
+	return output.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken,
+		CanExpire: c.CanExpire, Expires: c.Expires, RoleARN: r.RoleARN}
+}
+
 // retrieve resolves the profile's chain and returns its credentials and the
 // region to hand out with them.
-func (f *Factory) retrieve(ctx context.Context, req credRequest) (aws.Credentials, string, error) {
+func (f *Factory) retrieve(ctx context.Context, req credRequest) (retrieved, error) {
 	// Load reports problems anywhere in the files; Chain reports those of
 	// this profile's chain only, so a mistake in an unrelated profile does
 	// not stop this one.
 	cfg, err := config.LoadLazily(f.ConfigFiles())
 	if cfg == nil {
-		return aws.Credentials{}, "", err
+		return retrieved{}, err
 	}
 	chain, err := cfg.Chain(req.Profile)
 	if err != nil {
-		return aws.Credentials{}, "", err
+		return retrieved{}, err
 	}
 	store, err := f.Store()
 	if err != nil {
-		return aws.Credentials{}, "", err
+		return retrieved{}, err
 	}
 	getenv := f.env.Getenv
 	r := &creds.Resolver{
@@ -57,11 +75,11 @@ func (f *Factory) retrieve(ctx context.Context, req credRequest) (aws.Credential
 		Notice:    f.env.IO.ErrOut,
 		NoBrowser: req.NoBrowser,
 	}
-	c, err := r.Retrieve(ctx, chain, creds.Options{Duration: req.Duration, NoSession: req.NoSession})
+	c, origin, err := r.RetrieveOrigin(ctx, chain, creds.Options{Duration: req.Duration, NoSession: req.NoSession})
 	if err != nil {
-		return aws.Credentials{}, "", err
+		return retrieved{}, err
 	}
-	return c, output.Region(req.Region, chain[0].Region, f.env.Getenv), nil
+	return retrieved{Creds: c, Region: output.Region(req.Region, chain[0].Region, f.env.Getenv), RoleARN: chain[0].RoleARN, Origin: origin}, nil
 }
 
 // lazyPrompter builds the prompt driver only when a code is needed, so a

@@ -24,7 +24,7 @@ import (
 // ExecOptions are the inputs of `credo exec`.
 type ExecOptions struct {
 	IO       *iostreams.IOStreams
-	Retrieve func(ctx context.Context, req credRequest) (aws.Credentials, string, error)
+	Retrieve func(ctx context.Context, req credRequest) (retrieved, error)
 	Getenv   func(string) string
 	Environ  func() []string
 	// Replace replaces the process with the command (execve). It is nil
@@ -116,14 +116,15 @@ func execRun(ctx context.Context, opts *ExecOptions) error {
 		return fmt.Errorf("command %q: %w", argv[0], errors.Unwrap(err))
 	}
 
-	c, region, err := opts.Retrieve(ctx, opts.Request)
+	r, err := opts.Retrieve(ctx, opts.Request)
 	if err != nil {
 		return err
 	}
+	region := r.Region
 	env := output.ChildEnv(opts.Environ(), opts.Request.Profile, region)
 
 	if !opts.Server && !opts.EC2Server {
-		for _, kv := range output.Vars(toHandout(c), "") {
+		for _, kv := range output.Vars(r.output(), "") {
 			env = append(env, kv[0]+"="+kv[1])
 		}
 		if opts.Replace != nil {
@@ -133,9 +134,12 @@ func execRun(ctx context.Context, opts *ExecOptions) error {
 		return runChild(ctx, path, argv, env, opts.IO)
 	}
 
+	if r.RoleARN != "" {
+		env = append(env, "CREDO_ROLE_ARN="+r.RoleARN)
+	}
 	provider := func(ctx context.Context) (aws.Credentials, error) {
-		got, _, err := opts.Retrieve(ctx, opts.Request)
-		return got, err
+		got, err := opts.Retrieve(ctx, opts.Request)
+		return got.Creds, err
 	}
 	srvOpts := server.Options{Region: region}
 	if opts.Server {

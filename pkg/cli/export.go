@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
 	"github.com/credo-cli/credo/pkg/iostreams"
@@ -14,7 +13,7 @@ import (
 // ExportOptions are the inputs of `credo export`.
 type ExportOptions struct {
 	IO       *iostreams.IOStreams
-	Retrieve func(ctx context.Context, req credRequest) (aws.Credentials, string, error)
+	Retrieve func(ctx context.Context, req credRequest) (retrieved, error)
 	Request  credRequest
 	Format   string
 }
@@ -74,14 +73,9 @@ func addCredentialFlags(cmd *cobra.Command, req *credRequest) {
 }
 
 func exportRun(ctx context.Context, opts *ExportOptions) error {
-	c, region, err := opts.Retrieve(ctx, opts.Request)
+	r, err := opts.Retrieve(ctx, opts.Request)
 	if err != nil {
 		return err
 	}
-	return output.Write(opts.IO.Out, opts.Format, opts.Request.Profile, toHandout(c), region)
-}
-
-// toHandout converts SDK credentials to what package output formats.
-func toHandout(c aws.Credentials) output.Credentials {
-	return output.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, CanExpire: c.CanExpire, Expires: c.Expires}
+	return output.Write(opts.IO.Out, opts.Format, opts.Request.Profile, r.output(), r.Region)
 }

@@ -34,7 +34,7 @@ type loginTarget struct {
 // LoginOptions are the inputs of `credo login`.
 type LoginOptions struct {
 	IO       *iostreams.IOStreams
-	Retrieve func(ctx context.Context, req credRequest) (aws.Credentials, string, error)
+	Retrieve func(ctx context.Context, req credRequest) (retrieved, error)
 	Target   func(req credRequest) (loginTarget, error)
 	// NewSTS builds the STS client for GetCallerIdentity and
 	// GetFederationToken, signed with c, for profile p in region.
@@ -119,10 +119,11 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 		// GetFederationToken takes the long-term keys themselves.
 		req.NoSession = true
 	}
-	c, region, err := opts.Retrieve(ctx, req)
+	r, err := opts.Retrieve(ctx, req)
 	if err != nil {
 		return err
 	}
+	c, region := r.Creds, r.Region
 	d := opts.Duration
 	if d == 0 && t.Profile != nil {
 		d = t.Profile.Duration

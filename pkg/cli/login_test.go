@@ -98,9 +98,9 @@ func newLoginFixture(t *testing.T, target loginTarget, c aws.Credentials, region
 	env := map[string]string{"CREDO_FEDERATION_ENDPOINT": fed.URL + "/federation"}
 	fx.opts = &LoginOptions{
 		IO: ios,
-		Retrieve: func(_ context.Context, req credRequest) (aws.Credentials, string, error) {
+		Retrieve: func(_ context.Context, req credRequest) (retrieved, error) {
 			fx.asked = append(fx.asked, req)
-			return c, region, nil
+			return retrieved{Creds: c, Region: region}, nil
 		},
 		Target: func(credRequest) (loginTarget, error) { return target, nil },
 		NewSTS: func(_ *config.Profile, region string, c aws.Credentials) login.STSAPI {

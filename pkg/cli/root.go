@@ -145,6 +145,7 @@ hands it to a command, your shell, or any AWS SDK as a credential_process.`,
 		NewCmdExport(f, nil),
 		NewCmdLogin(f, nil),
 		NewCmdRotate(f, nil),
+		NewCmdStatus(f),
 		NewCmdCompletion(f),
 		NewCmdVersion(f),
 	)

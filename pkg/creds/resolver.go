@@ -108,16 +108,23 @@ type SSOAPI interface {
 // Retrieve returns credentials for chain[0], the target; chain is the
 // target followed by its source_profile chain down to the root.
 func (r *Resolver) Retrieve(ctx context.Context, chain []*config.Profile, opts Options) (aws.Credentials, error) {
+	c, _, err := r.RetrieveOrigin(ctx, chain, opts)
+	return c, err
+}
+
+// RetrieveOrigin is Retrieve that also says where the credentials came
+// from, for the audit log.
+func (r *Resolver) RetrieveOrigin(ctx context.Context, chain []*config.Profile, opts Options) (aws.Credentials, plan.Origin, error) {
 	top, err := plan.Plan(chain, opts, orEmpty(r.Getenv))
 	if err != nil {
-		return aws.Credentials{}, err
+		return aws.Credentials{}, plan.Origin{}, err
 	}
 	x := &run{r: r, target: chain[0], codes: map[string]string{}}
-	c, _, err := x.get(ctx, top, "")
+	c, cached, err := x.get(ctx, top, "")
 	if err != nil {
-		return aws.Credentials{}, err
+		return aws.Credentials{}, plan.Origin{}, err
 	}
-	return c, nil
+	return c, plan.OriginOf(top, cached), nil
 }
 
 // run is the state of one Retrieve.

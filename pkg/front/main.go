@@ -16,6 +16,7 @@ func Main(args []string) int {
 		Getenv:   os.Getenv,
 		Environ:  os.Environ,
 		Stdout:   os.Stdout,
+		Stderr:   os.Stderr,
 		Now:      time.Now,
 		Exec:     execve,
 		LookPath: exec.LookPath,

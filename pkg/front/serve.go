@@ -32,6 +32,7 @@ import (
 	"github.com/credo-cli/credo/pkg/keystore/filefast"
 	"github.com/credo-cli/credo/pkg/output"
 	"github.com/credo-cli/credo/pkg/prompt"
+	shellstatus "github.com/credo-cli/credo/pkg/status"
 )
 
 // CoreName is the full binary's name, installed beside credo.
@@ -42,6 +43,7 @@ type Env struct {
 	Getenv  func(string) string
 	Environ func() []string
 	Stdout  io.Writer
+	Stderr  io.Writer
 	Now     func() time.Time
 	// Exec replaces the process with argv[0] (execve); it returns only on error.
 	Exec func(path string, argv, env []string) error
@@ -66,6 +68,9 @@ func Serve(args []string, env *Env) (status int, handled bool) {
 	if len(args) == 1 && (args[0] == "--version" || args[0] == "version") {
 		_, err := io.WriteString(env.Stdout, build.Read().String()+"\n")
 		return exitFor(err), true
+	}
+	if format, ok := parseStatus(args); ok {
+		return shellstatus.Run(env.Stdout, env.Stderr, format, env.Getenv, env.Now()), true
 	}
 	req, ok := parse(args)
 	if !ok {
@@ -172,6 +177,25 @@ func parse(args []string) (*request, bool) {
 	return req, true
 }
 
+// parseStatus understands `status`, `status --format F` and `status -f F`;
+// anything else (--help, another flag, a bad format) goes to credo-core.
+func parseStatus(args []string) (format string, ok bool) {
+	if len(args) == 0 || args[0] != "status" {
+		return "", false
+	}
+	format = "text"
+	switch rest := args[1:]; {
+	case len(rest) == 0:
+	case len(rest) == 1 && strings.HasPrefix(rest[0], "--format="):
+		format = strings.TrimPrefix(rest[0], "--format=")
+	case len(rest) == 2 && (rest[0] == "--format" || rest[0] == "-f"):
+		format = rest[1]
+	default:
+		return "", false
+	}
+	return format, shellstatus.ValidFormat(format)
+}
+
 // cached finds the session credo-core would hand out, or reports false.
 func cached(req *request, env *Env) (output.Credentials, string, bool) {
 	getenv := env.Getenv
@@ -231,6 +255,7 @@ func cached(req *request, env *Env) (output.Credentials, string, bool) {
 		SessionToken:    s.SessionToken,
 		CanExpire:       true,
 		Expires:         s.Expiration,
+		RoleARN:         chain[0].RoleARN,
 	}, region, true
 }
 

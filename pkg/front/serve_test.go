@@ -3,6 +3,7 @@ package front
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -103,6 +104,7 @@ func (w *world) serve(args ...string) (string, int, bool, *execCall) {
 		Getenv:  w.getenv,
 		Environ: w.environ,
 		Stdout:  &out,
+		Stderr:  io.Discard,
 		Now:     time.Now,
 		Exec: func(path string, argv, env []string) error {
 			call.path, call.argv, call.env = path, argv, env
@@ -297,5 +299,25 @@ func TestSettingsFileUnderUserProfile(t *testing.T) {
 	w.env["HOME"], w.env["XDG_CONFIG_HOME"], w.env["USERPROFILE"] = "", "", profile
 	if out, _, handled, _ := w.serve("export", "prod"); handled {
 		t.Fatalf("served %q despite an invalid settings file under USERPROFILE", out)
+	}
+}
+
+// credo status is answered by the front, as credo-core answers it.
+func TestStatusOnTheFastPath(t *testing.T) {
+	w := newWorld(t, cfg)
+	w.env["CREDO_PROFILE"] = "prod"
+	w.env["CREDO_ROLE_ARN"] = "arn:aws:iam::123456789012:role/prod"
+	w.env["AWS_CREDENTIAL_EXPIRATION"] = time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	for _, args := range [][]string{{"status"}, {"status", "--format", "json"}, {"status", "--format=prompt"}, {"status", "-f", "json"}} {
+		want := w.core("", args...)
+		got, code, handled, _ := w.serve(args...)
+		if !handled || code != 0 || got != want {
+			t.Errorf("%v: handled=%v code=%d\nfront %q\ncore  %q", args, handled, code, got, want)
+		}
+	}
+	for _, args := range [][]string{{"status", "--help"}, {"status", "--format", "yaml"}, {"status", "--debug"}, {"status", "extra"}} {
+		if _, _, handled, _ := w.serve(args...); handled {
+			t.Errorf("%v was served; credo-core should have run", args)
+		}
 	}
 }

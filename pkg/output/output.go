@@ -18,6 +18,9 @@ type Credentials struct {
 	SessionToken    string
 	CanExpire       bool
 	Expires         time.Time
+	// RoleARN is the role the credentials belong to, when the profile names
+	// one; it is handed out as CREDO_ROLE_ARN for `credo status`.
+	RoleARN string
 }
 
 // Formats lists the export formats.
@@ -34,7 +37,7 @@ func ValidFormat(f string) bool {
 }
 
 // Vars lists the variables a consumer needs, in a stable order; the region
-// ones only when the region is known.
+// ones only when the region is known, CREDO_ROLE_ARN only when RoleARN is.
 func Vars(c Credentials, region string) [][2]string {
 	vars := [][2]string{
 		{"AWS_ACCESS_KEY_ID", c.AccessKeyID},
@@ -48,6 +51,9 @@ func Vars(c Credentials, region string) [][2]string {
 	}
 	if region != "" {
 		vars = append(vars, [2]string{"AWS_REGION", region}, [2]string{"AWS_DEFAULT_REGION", region})
+	}
+	if c.RoleARN != "" {
+		vars = append(vars, [2]string{"CREDO_ROLE_ARN", c.RoleARN})
 	}
 	return vars
 }
@@ -88,7 +94,13 @@ func Write(w io.Writer, format, profile string, c Credentials, region string) er
 			b.WriteString("region = " + region + "\n")
 		}
 	default:
-		for _, kv := range Vars(c, region) {
+		// CREDO_PROFILE (and an empty CREDO_ROLE_ARN replacing the one of an
+		// earlier export) let `credo status` describe the shell.
+		vars := append(Vars(c, region), [2]string{"CREDO_PROFILE", profile})
+		if c.RoleARN == "" {
+			vars = append(vars, [2]string{"CREDO_ROLE_ARN", ""})
+		}
+		for _, kv := range vars {
 			b.WriteString(ShellLine(format, kv[0], kv[1]))
 			b.WriteByte('\n')
 		}
@@ -139,6 +151,7 @@ var removedVars = map[string]bool{
 	"AWS_CONTAINER_CREDENTIALS_FULL_URI": true, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": true, "AWS_CONTAINER_AUTHORIZATION_TOKEN": true,
 	"AWS_EC2_METADATA_SERVICE_ENDPOINT": true,
 	"CREDO_PROFILE":                     true,
+	"CREDO_ROLE_ARN":                    true,
 	// credo's own secrets.
 	"CREDO_FILE_PASSPHRASE": true,
 }

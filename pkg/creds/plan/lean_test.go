@@ -16,6 +16,7 @@ var leanPackages = []string{
 	"github.com/credo-cli/credo/pkg/config",
 	"github.com/credo-cli/credo/pkg/hint",
 	"github.com/credo-cli/credo/pkg/build",
+	"github.com/credo-cli/credo/pkg/status",
 }
 
 // heavy are import path prefixes whose initialisation costs the front
