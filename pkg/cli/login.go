@@ -1,8 +1,9 @@
 package cli
 
 // Rules of this file: the sign-in URL is a secret for as long as its token
-// lives. It goes to stdout with --stdout, or to the browser command as its
-// only argument, and nowhere else: not to stderr, the debug log or errors.
+// lives. It goes to stdout with --stdout, or into a 0600 page that forwards
+// the browser to it (the browser's argv names the page, never the URL), and
+// nowhere else: not to stderr, the debug log, errors or a command line.
 
 import (
 	"context"
@@ -62,7 +63,7 @@ func NewCmdLogin(f *Factory, runF func(*LoginOptions) error) *cobra.Command {
 		NewSTS: func(p *config.Profile, region string, c aws.Credentials) login.STSAPI {
 			return login.NewSTS(c, region, creds.STSEndpoint(p, getenv), nil)
 		},
-		Open:   login.Opener(getenv, runtime.GOOS, f.env.IO.ErrOut),
+		Open:   f.openViaPage(login.Opener(getenv, runtime.GOOS, f.env.IO.ErrOut)),
 		Getenv: getenv,
 		// The logger is set up after the flags are parsed.
 		Log: func() *slog.Logger { return f.log },
@@ -79,9 +80,11 @@ GetFederationToken session whose policy allows all that the user may do.
 Profiles whose credentials are session tokens (GetSessionToken) cannot sign
 in to the console.
 
-The browser is $BROWSER (run with the URL as its only argument), else the
-system's opener. --stdout prints the URL instead: it signs anyone in who has
-it, for 15 minutes, so treat it as a secret.`,
+The browser is $BROWSER (run with one argument), else the system's opener.
+It is handed a local page, readable by you alone and removed after a
+minute, that forwards it to the sign-in URL: a command line is visible to
+every user of the machine, and the URL signs anyone in who has it, for 15
+minutes. --stdout prints the URL instead; treat it as a secret.`,
 		Example: `  $ credo login prod
   $ credo login prod --path s3/home --region eu-west-1
   $ credo login prod --stdout | xclip -selection clipboard`,

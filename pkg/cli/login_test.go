@@ -282,3 +282,23 @@ func TestLoginKind(t *testing.T) {
 		}
 	}
 }
+
+func TestRemovePageCommand(t *testing.T) {
+	page, err := login.WritePage(t.TempDir(), "https://signin.aws.amazon.com/federation?SigninToken=x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ios, _, _, stderr := iostreams.Test()
+	env := &Env{IO: ios, Getenv: func(string) string { return "" }, Environ: func() []string { return nil }, Now: time.Now}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // the remover waits login.PageTTL, or until it is stopped
+	if status := Run(ctx, env, []string{removePageCmd, page}); status != 0 {
+		t.Fatalf("status %d: %s", status, stderr)
+	}
+	if _, err := os.Stat(page); err == nil {
+		t.Error("the page is still there")
+	}
+	if status := Run(ctx, env, []string{removePageCmd, "/etc/passwd"}); status == 0 {
+		t.Error("the remover took a file that is not a page")
+	}
+}

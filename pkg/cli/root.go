@@ -148,6 +148,7 @@ hands it to a command, your shell, or any AWS SDK as a credential_process.`,
 		NewCmdStatus(f),
 		NewCmdCompletion(f),
 		NewCmdVersion(f),
+		newCmdRemovePage(),
 	)
 	return root
 }
