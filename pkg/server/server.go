@@ -143,8 +143,12 @@ func (b *base) close() error {
 		b.cancel()
 		if b.srv != nil {
 			b.closeErr = b.srv.Close()
-		} else {
-			b.closeErr = b.ln.Close()
+		}
+		// Close the listener ourselves too: srv.Close closes only listeners that Serve has
+		// already registered, and the goroutine running Serve may not have got that far.
+		// (Serve called after srv.Close returns ErrServerClosed at once.)
+		if err := b.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) && b.closeErr == nil {
+			b.closeErr = err
 		}
 		if b.closeErr != nil {
 			b.closeErr = fmt.Errorf("%s endpoint: close: %w", b.kind, b.closeErr)
