@@ -29,7 +29,7 @@ func TestAddThenListOnEveryBackend(t *testing.T) {
 		}},
 		{"pass", setupPass},
 		{"keyctl", func(t *testing.T, home string) ([]string, []string) {
-			needBinary(t, "keyctl")
+			testsvc.Need(t, "keyctl")
 			// A fresh session keyring isolates the test from the session
 			// credo runs in; linking the user keyring into it is what a
 			// login session does, so the user keyring is possessed. The

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/credo-cli/credo/pkg/testing/testsvc"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -98,7 +99,7 @@ role_arn = arn:aws:iam::123456789012:role/other
 // TestExecServerServesTheAWSCLI runs the aws CLI under exec --server: it
 // must find its credentials at the container endpoint, not in variables.
 func TestExecServerServesTheAWSCLI(t *testing.T) {
-	aws := needBinary(t, "aws")
+	aws := testsvc.Need(t, "aws")
 	sts := stsfake.NewTest(t)
 	arn := sts.AddUser("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "tester")
 	env := testHome(t, "[profile dev]\nregion = us-east-1\n", sts)

@@ -69,7 +69,7 @@ credential_process = credo export --format json dev
 // the CLI runs credo as its credential_process with stdout and stderr
 // captured, and credo must still ask for the MFA code on the terminal.
 func TestCredentialProcessPromptsOnTerminal(t *testing.T) {
-	aws := needBinary(t, "aws")
+	aws := testsvc.Need(t, "aws")
 	sts := stsfake.NewTest(t)
 	sts.SetMFACode("424242")
 	arn := sts.AddUser("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "tester")
@@ -139,18 +139,6 @@ func TestNoTerminalFailsFast(t *testing.T) {
 	if sts.Calls("GetSessionToken") != 0 {
 		t.Fatal("an STS call was made without a code")
 	}
-}
-
-func needBinary(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required under CI=true", name)
-		}
-		t.Skipf("%s not installed", name)
-	}
-	return p
 }
 
 func waitFor(t *testing.T, ctx context.Context, b *testsvc.Buffer, text string) {

@@ -32,6 +32,7 @@ func TestScript(t *testing.T) {
 			"sts-fail":       cmdSTSFail,
 			"sts-revoke":     cmdSTSRevoke,
 			"moto":           cmdMoto,
+			"need":           cmdNeed,
 			"moto-calls":     cmdMotoCalls,
 			"fakefederation": cmdFakeFederation,
 			"fakesso":        cmdFakeSSO,
@@ -39,6 +40,7 @@ func TestScript(t *testing.T) {
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Values[fakeKey{}] = &holder{}
+			env.Values[scriptTKey{}] = env.T()
 			work := env.WorkDir
 			env.Setenv("HOME", work+"/home")
 			env.Setenv("XDG_CONFIG_HOME", work+"/home/.config")

@@ -23,17 +23,51 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/credo-cli/credo/pkg/testing/testsvc"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
-// needTool fails the script when a tool is missing: the scenarios that
-// use it are about real consumers, and a skip would hide that they did not run.
+// scriptTKey holds the script's testscript.T, through which cmdNeed skips.
+type scriptTKey struct{}
+
+// needTool returns the path of a tool the scenario runs. A missing one fails
+// the script under CI=true and skips it elsewhere, with one line naming the
+// tool and how to install it.
 func needTool(ts *testscript.TestScript, name string) string {
 	path, err := exec.LookPath(name)
 	if err != nil {
-		ts.Fatalf("%s is required by this scenario but is not on PATH (see .ci/run)", name)
+		missingTool(ts, name)
 	}
 	return path
+}
+
+func missingTool(ts *testscript.TestScript, name string) {
+	line, fatal := testsvc.MissingTool(name)
+	if fatal {
+		ts.Fatalf("%s", line)
+	}
+	ts.Value(scriptTKey{}).(testscript.T).Skip(line)
+}
+
+// cmdNeed checks that the tools a scenario runs are installed; boto3 and
+// botocore name Python modules that python3 must import.
+//
+// usage: need TOOL...
+func cmdNeed(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: need TOOL...")
+	}
+	for _, name := range args {
+		switch name {
+		case "boto3", "botocore":
+			py := needTool(ts, "python3")
+			if exec.Command(py, "-c", "import "+name).Run() != nil {
+				missingTool(ts, name)
+			}
+		default:
+			needTool(ts, name)
+		}
+	}
 }
 
 func freePort() (int, error) {

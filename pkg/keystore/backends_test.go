@@ -20,15 +20,6 @@ import (
 // These tests run the store on the real backends of this machine. Under
 // CI=true a missing service fails the test instead of skipping it.
 
-func lookPaths(names ...string) error {
-	for _, n := range names {
-		if _, err := exec.LookPath(n); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // run runs a command with env added to the test's environment and fails
 // the test when it fails.
 func run(t *testing.T, env []string, stdin string, name string, args ...string) string {
@@ -48,7 +39,9 @@ func run(t *testing.T, env []string, stdin string, name string, args ...string) 
 }
 
 func TestPassBackend(t *testing.T) {
-	requireService(t, "pass and gpg", lookPaths("pass", "gpg", "gpgconf"))
+	for _, tool := range []string{"pass", "gpg", "gpgconf"} {
+		testsvc.Need(t, tool)
+	}
 	home := t.TempDir()
 	gnupg, store := testsvc.Pass(t, home)
 	// pass and gpg inherit the test's environment (the library runs pass
@@ -108,7 +101,7 @@ func TestAutoFallsBackToFile(t *testing.T) {
 }
 
 func TestKeyctlBackend(t *testing.T) {
-	requireService(t, "keyctl", lookPaths("keyctl"))
+	testsvc.Need(t, "keyctl")
 	if !slices.Contains(keyring.AvailableBackends(), keyring.KeyCtlBackend) {
 		t.Fatal("keyring has no keyctl backend on this platform")
 	}

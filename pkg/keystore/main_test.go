@@ -38,19 +38,6 @@ func TestMain(m *testing.M) {
 	}
 }
 
-// requireService fails the test under CI=true and skips it otherwise when a
-// service the test needs is missing.
-func requireService(t *testing.T, what string, err error) {
-	t.Helper()
-	if err == nil {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is required under CI=true: %v", what, err)
-	}
-	t.Skipf("%s not available: %v", what, err)
-}
-
 // helperCmd re-executes the test binary as a helper.
 func helperCmd(t *testing.T, mode string, env ...string) *exec.Cmd {
 	t.Helper()

@@ -7,6 +7,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"github.com/credo-cli/credo/pkg/testing/testsvc"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -138,28 +139,6 @@ func TestGoSDKDefaultChainFindsIMDSEndpoint(t *testing.T) {
 	checkCreds(t, "default chain", got, "ASIAGOSDKIMDS0000002")
 }
 
-// pythonWithBotocore returns the path of a python3 interpreter that has botocore. The test fails
-// under CI=true when there is none, and is skipped otherwise.
-func pythonWithBotocore(t *testing.T) string {
-	t.Helper()
-	missing := func(why string) {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("python3 with botocore is required under CI=true: %s", why)
-		}
-		t.Skipf("python3 with botocore not available: %s", why)
-	}
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		missing(err.Error())
-	}
-	// Resolve the real interpreter: a pyenv shim would not work with the isolated HOME below.
-	out, err := exec.Command(py, "-c", "import sys, botocore; print(sys.executable)").Output()
-	if err != nil {
-		missing("import botocore: " + err.Error())
-	}
-	return strings.TrimSpace(string(out))
-}
-
 const botocoreScript = `
 import botocore.session
 c = botocore.session.get_session().get_credentials()
@@ -208,7 +187,7 @@ func checkBotocoreOutput(t *testing.T, out, keyID string) {
 }
 
 func TestBotocoreContainerEndpoint(t *testing.T) {
-	py := pythonWithBotocore(t)
+	py := testsvc.NeedPython(t, "botocore")
 	e := startECS(t, realProvider("ASIABOTOCOREECS00001"), Options{})
 	out, err := runBotocore(t, py,
 		"AWS_CONTAINER_CREDENTIALS_FULL_URI="+e.URL(),
@@ -229,7 +208,7 @@ func TestBotocoreContainerEndpoint(t *testing.T) {
 }
 
 func TestBotocoreIMDSEndpoint(t *testing.T) {
-	py := pythonWithBotocore(t)
+	py := testsvc.NeedPython(t, "botocore")
 	m := startIMDS(t, realProvider("ASIABOTOCOREIMDS0001"), Options{Region: "us-west-2"})
 	out, err := runBotocore(t, py, "AWS_EC2_METADATA_SERVICE_ENDPOINT="+m.Endpoint())
 	if err != nil {

@@ -16,20 +16,6 @@ import (
 	"time"
 )
 
-// Need returns the path of a tool. A missing tool fails the test under
-// CI=true, where every service must run, and skips it elsewhere.
-func Need(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required under CI=true (see .ci/run)", name)
-		}
-		t.Skipf("%s is not installed", name)
-	}
-	return p
-}
-
 // SecretService starts a private D-Bus session bus and gnome-keyring with
 // its login collection unlocked, all under home. It returns the environment
 // a process needs to use them (HOME excluded); both daemons stop at
