@@ -32,6 +32,9 @@ func Main(args []string) int {
 	// initialised, so that children and the secret-service backend see the
 	// user's real environment.
 	dbusguard.Restore()
+	if status, ok := checkFront(); !ok {
+		return status
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// Take credo's secrets out of the environment, so that no command credo
@@ -56,6 +59,30 @@ func Main(args []string) int {
 		Environ: os.Environ,
 		Now:     time.Now,
 	}, args)
+}
+
+// checkFront refuses to run for a front (cmd/credo) of another build, say an
+// old credo-core left on PATH: the two share the keyring's and the cache's
+// formats. The front names its build in build.FrontEnv; the variable is
+// taken out so that nothing credo starts inherits it.
+func checkFront() (int, bool) {
+	front, ok := os.LookupEnv(build.FrontEnv)
+	if !ok {
+		return 0, true
+	}
+	_ = os.Unsetenv(build.FrontEnv)
+	own := build.Read()
+	if front == own.ID() {
+		return 0, true
+	}
+	self, err := os.Executable()
+	if err != nil {
+		self = "credo-core"
+	}
+	version, _, _ := strings.Cut(front, " (commit ")
+	fmt.Fprintf(os.Stderr, "credo: %s is version %s, but credo is version %s\ncredo: hint: %s\n",
+		self, own.ID(), front, build.Info{Version: version}.CoreInstallHint())
+	return exitError, false
 }
 
 // secretVars are the CREDO_* variables that hold secrets.

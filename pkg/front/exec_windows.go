@@ -26,8 +26,9 @@ func execve(path string, argv, env []string) error {
 	return nil
 }
 
-func runCore(core string, args []string) int {
+func runCore(core string, args, env []string) int {
 	cmd := exec.Command(core, args...)
+	cmd.Env = env
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	err := cmd.Run()
 	var ee *exec.ExitError

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"time"
+
+	"github.com/credo-cli/credo/pkg/build"
 )
 
 // Main is the front binary's main: serve the hot path, else become
@@ -26,10 +28,12 @@ func Main(args []string) int {
 	}
 	core, err := corePath()
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "credo: %s not found next to credo or on PATH\ncredo: hint: reinstall credo; both binaries ship together\n", CoreName)
+		fmt.Fprintf(os.Stderr, "credo: %s not found next to credo or on PATH: credo hands it every command but a cached session\ncredo: hint: %s\n",
+			CoreName, build.Read().CoreInstallHint())
 		return 1
 	}
-	return runCore(core, args)
+	// credo-core refuses to run for a front of another build (see cli.Main).
+	return runCore(core, args, append(os.Environ(), build.FrontEnv+"="+build.Read().ID()))
 }
 
 // corePath finds credo-core beside this binary (following a symlink to
