@@ -22,8 +22,14 @@ func TestMain(m *testing.M) {
 // AWS config files and file keyring under $WORK, and nothing that could
 // reach the network.
 func TestScript(t *testing.T) {
-	testscript.Run(t, testscript.Params{
-		Dir:                 filepath.Join("testdata", "script"),
+	testscript.Run(t, scriptParams(filepath.Join("testdata", "script")))
+}
+
+// scriptParams are the testscript parameters of the scripts in dir: the
+// commands of the fakes, and a Setup that gives each script its own HOME.
+func scriptParams(dir string) testscript.Params {
+	return testscript.Params{
+		Dir:                 dir,
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -63,5 +69,5 @@ func TestScript(t *testing.T) {
 			}
 			return nil
 		},
-	})
+	}
 }

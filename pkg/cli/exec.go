@@ -70,7 +70,10 @@ instance metadata (IMDSv2) endpoint.`,
 			// inherited global flags in (InheritedFlags does) and parse.
 			cmd.InheritedFlags()
 			if err := cmd.Flags().Parse(head); err != nil {
-				return &FlagError{err: err}
+				return &FlagError{err: negatedFlagError(cmd, err)}
+			}
+			if err := refuseForeignFlags(cmd); err != nil {
+				return err
 			}
 			if help, _ := cmd.Flags().GetBool("help"); help {
 				return cmd.Help()
@@ -93,6 +96,10 @@ instance metadata (IMDSv2) endpoint.`,
 	}
 	addCredentialFlags(cmd, &opts.Request)
 	cmd.Flags().BoolVarP(&opts.Server, "server", "s", false, "Serve credentials from a local container-credentials endpoint")
+	// aws-vault's name for --server.
+	cmd.Flags().BoolVar(&opts.Server, "ecs-server", false, "Same as --server (aws-vault's name)")
+	_ = cmd.Flags().MarkHidden("ecs-server")
+	addForeignFlags(cmd.Flags(), awsVaultCommandFlags["exec"])
 	cmd.Flags().BoolVar(&opts.EC2Server, "ec2-server", false, "Serve credentials from a local EC2 instance metadata (IMDSv2) endpoint")
 	cmd.Flags().BoolVar(&opts.ForceNested, "force-nested", false, "Allow exec inside another credo exec")
 	return cmd

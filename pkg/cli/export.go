@@ -47,6 +47,9 @@ format works as a credential_process, MFA included.`,
 		ValidArgsFunction: f.completeProfiles,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Request.Profile = profileArg(f, args)
+			if err := refuseAWSVaultFormat(opts.Format); err != nil {
+				return err
+			}
 			if !contains(exportFormats, opts.Format) {
 				return flagErrorf("unknown format %q (valid: %s)", opts.Format, strings.Join(exportFormats, ", "))
 			}
@@ -58,6 +61,7 @@ format works as a credential_process, MFA included.`,
 	}
 	cmd.Flags().StringVarP(&opts.Format, "format", "f", "env", "Output `format`: "+strings.Join(exportFormats, ", "))
 	addCredentialFlags(cmd, &opts.Request)
+	addForeignFlags(cmd.Flags(), awsVaultCommandFlags["export"])
 	_ = cmd.RegisterFlagCompletionFunc("format", fixedCompletion(exportFormats))
 	return cmd
 }

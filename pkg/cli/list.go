@@ -21,6 +21,10 @@ type ListOptions struct {
 	Store  func() (keystore.Store, error)
 	Now    func() time.Time
 	JSON   bool
+	// Profiles and Credentials print names only, one a line, as aws-vault
+	// list --profiles and --credentials do.
+	Profiles    bool
+	Credentials bool
 }
 
 // NewCmdList builds `credo list`.
@@ -38,6 +42,9 @@ no item is decrypted.`,
   $ credo list --json | jq -r '.[] | select(.stored_keys) | .profile'`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
+			if n := countTrue(opts.JSON, opts.Profiles, opts.Credentials); n > 1 {
+				return flagErrorf("--json, --profiles and --credentials cannot be used together")
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -45,6 +52,9 @@ no item is decrypted.`,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "Print JSON for scripts")
+	cmd.Flags().BoolVar(&opts.Profiles, "profiles", false, "Print only the names of the profiles in the AWS config files, one a line")
+	cmd.Flags().BoolVar(&opts.Credentials, "credentials", false, "Print only the names of the profiles with stored keys, one a line")
+	addForeignFlags(cmd.Flags(), awsVaultCommandFlags["list"])
 	return cmd
 }
 
@@ -60,7 +70,31 @@ type listEntry struct {
 	Sessions   []listSession `json:"sessions"`
 }
 
+func countTrue(bs ...bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
+}
+
 func listRun(opts *ListOptions) error {
+	if opts.Credentials {
+		store, err := opts.Store()
+		if err != nil {
+			return err
+		}
+		keys, err := store.KeyProfiles()
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			fmt.Fprintln(opts.IO.Out, k)
+		}
+		return nil
+	}
 	cfg, err := opts.Config()
 	if cfg == nil {
 		return err
@@ -68,6 +102,12 @@ func listRun(opts *ListOptions) error {
 	if err != nil {
 		// Still list what could be read: list is how people look around.
 		fmt.Fprintf(opts.IO.ErrOut, "credo: warning: %s\n", firstLine(err.Error()))
+	}
+	if opts.Profiles {
+		for _, n := range cfg.Names() {
+			fmt.Fprintln(opts.IO.Out, n)
+		}
+		return nil
 	}
 	store, err := opts.Store()
 	if err != nil {

@@ -102,7 +102,8 @@ minutes. --stdout prints the URL instead; treat it as a secret.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.BoolVar(&opts.Stdout, "stdout", false, "Print the sign-in URL instead of opening it")
+	addForeignFlags(fl, awsVaultCommandFlags["login"])
+	fl.BoolVarP(&opts.Stdout, "stdout", "s", false, "Print the sign-in URL instead of opening it")
 	fl.StringVar(&opts.Path, "path", "", "Console `path` (s3/home) or full console URL to open")
 	fl.StringVar(&opts.Request.Region, "region", "", "Console `region` (default: the profile's region)")
 	fl.DurationVarP(&opts.Duration, "duration", "d", 0, "Console session `duration` (default: the profile's duration_seconds, else 1h)")

@@ -47,6 +47,7 @@ It asks first unless --force is given. The AWS config file is left alone.`,
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.Force, "force", "f", false, "Do not ask for confirmation")
+	addForeignFlags(cmd.Flags(), awsVaultCommandFlags["remove"])
 	return cmd
 }
 

@@ -145,21 +145,28 @@ hands it to a command, your shell, or any AWS SDK as a credential_process.`,
 		SilenceUsage:  true,
 		// Completion scripts are a command of their own (credo completion).
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+		// Without a command, credo prints its help, after refusing
+		// aws-vault's spellings such as --help-long (see PersistentPreRunE).
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			if cmd.DisableFlagParsing {
 				return nil // exec parses its own flags, then loads the settings
+			}
+			if err := refuseForeignFlags(cmd); err != nil {
+				return err
 			}
 			return f.loadSettings(cmd.Root().PersistentFlags(), cmd.Flags())
 		},
 	}
 	root.SetVersionTemplate(versionLine(info) + "\n")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &FlagError{err: err} })
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return &FlagError{err: negatedFlagError(cmd, err)} })
 
 	pf := root.PersistentFlags()
 	pf.Bool("debug", false, "Print diagnostics to stderr (never a secret)")
 	pf.String("backend", "", "Keyring `backend`: "+strings.Join(backendNames, ", "))
 	pf.String("prompt", "", "MFA prompt `driver`: "+strings.Join(promptNames, ", "))
 	pf.String("config", "", "credo's settings `file` (default $XDG_CONFIG_HOME/credo/config.yaml)")
+	addForeignFlags(pf, awsVaultGlobalFlags)
 	_ = root.RegisterFlagCompletionFunc("backend", fixedCompletion(backendNames))
 	_ = root.RegisterFlagCompletionFunc("prompt", fixedCompletion(promptNames))
 
@@ -177,6 +184,9 @@ hands it to a command, your shell, or any AWS SDK as a credential_process.`,
 		NewCmdVersion(f),
 		newCmdRemovePage(),
 	)
+	for name, credos := range awsVaultCommands {
+		root.AddCommand(newForeignCommand(name, credos))
+	}
 	return root
 }
 

@@ -80,6 +80,7 @@ When the profile has mfa_serial, the IAM calls are made with an MFA session
 		},
 	}
 	cmd.Flags().StringVarP(&opts.MFAToken, "mfa-token", "t", "", "The MFA `code` to use instead of asking (profiles with mfa_serial)")
+	addForeignFlags(cmd.Flags(), awsVaultCommandFlags["rotate"])
 	return cmd
 }
 
