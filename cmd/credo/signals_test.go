@@ -57,3 +57,137 @@ func TestExecServerPassesSignalsAndStatus(t *testing.T) {
 		t.Fatalf("credo printed an error for the command's own status:\n%s", stderr.String())
 	}
 }
+
+// TestExecServerOutlivesTerminalSignals: Ctrl-C and Ctrl-\ neither kill
+// credo under its command nor make it dump its goroutines; sent to credo
+// alone (not from the terminal), they reach the command, whose status is
+// credo's (issue 11, item 4).
+func TestExecServerOutlivesTerminalSignals(t *testing.T) {
+	fake := stsfake.NewTest(t)
+	fake.AcceptUnknownKeys(true)
+	env := testHome(t, "[profile dev]\nregion = us-east-1\n", fake)
+	for _, tc := range []struct {
+		flag   string
+		sig    syscall.Signal
+		name   string
+		status int
+	}{
+		{"--server", syscall.SIGQUIT, "QUIT", 43},
+		{"--server", syscall.SIGINT, "INT", 44},
+		{"--ec2-server", syscall.SIGQUIT, "QUIT", 43},
+		{"--ec2-server", syscall.SIGHUP, "HUP", 45},
+	} {
+		t.Run(tc.flag+" "+tc.name, func(t *testing.T) {
+			ready := filepath.Join(t.TempDir(), "ready")
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			// The command marks itself ready, then exits with its own
+			// status on each signal.
+			cmd := exec.CommandContext(ctx, "credo", "exec", tc.flag, "dev", "--", "sh", "-c",
+				`trap 'exit 43' QUIT; trap 'exit 44' INT; trap 'exit 45' HUP; touch "$READY"; while :; do sleep 0.1; done`)
+			cmd.Env = append(env, "READY="+ready)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			for {
+				if _, err := os.Stat(ready); err == nil {
+					break
+				}
+				if ctx.Err() != nil {
+					t.Fatalf("the command never started: %s", stderr.String())
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			if err := cmd.Process.Signal(tc.sig); err != nil {
+				t.Fatal(err)
+			}
+			err := cmd.Wait()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != tc.status {
+				t.Fatalf("credo exited with %v, want the command's status %d; stderr:\n%s", err, tc.status, stderr.String())
+			}
+			if s := stderr.String(); strings.Contains(s, "goroutine") || strings.Contains(s, "credo:") {
+				t.Fatalf("credo printed on its way out:\n%s", s)
+			}
+		})
+	}
+}
+
+// TestExecServerLogsWithDebug: the endpoints of exec --server and
+// --ec2-server log each request through --debug, as their 500 answer tells
+// the user to look there (issue 11, item 3).
+func TestExecServerLogsWithDebug(t *testing.T) {
+	curl := needBinary(t, "curl")
+	fake := stsfake.NewTest(t)
+	fake.AcceptUnknownKeys(true)
+	env := testHome(t, "[profile dev]\nregion = us-east-1\n", fake)
+	for _, tc := range []struct{ flag, script, want string }{
+		{"--server", `"$CURL" -s -H "Authorization: $AWS_CONTAINER_AUTHORIZATION_TOKEN" "$AWS_CONTAINER_CREDENTIALS_FULL_URI" >/dev/null`, "endpoint=container"},
+		{"--ec2-server", `t=$("$CURL" -s -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 60" "$AWS_EC2_METADATA_SERVICE_ENDPOINT/latest/api/token"); "$CURL" -s -H "X-aws-ec2-metadata-token: $t" "$AWS_EC2_METADATA_SERVICE_ENDPOINT/latest/meta-data/iam/security-credentials/" >/dev/null`, `endpoint="instance metadata"`},
+	} {
+		t.Run(tc.flag, func(t *testing.T) {
+			cmd := exec.Command("credo", "--debug", "exec", tc.flag, "dev", "--", "sh", "-c", tc.script)
+			cmd.Env = append(env, "CURL="+curl)
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("%v: %s", err, out)
+			}
+			if !strings.Contains(string(out), "credential request") || !strings.Contains(string(out), tc.want) {
+				t.Errorf("no request in the --debug output:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestExecServerCtrlBackslashOnATerminal: Ctrl-\ typed on credo's terminal
+// reaches the command once (the terminal sends it to the whole foreground
+// group; credo adds no second copy), and credo, alive, serves the command to
+// its end without a goroutine dump (issue 11, item 4).
+func TestExecServerCtrlBackslashOnATerminal(t *testing.T) {
+	fake := stsfake.NewTest(t)
+	fake.AcceptUnknownKeys(true)
+	env := testHome(t, "[profile dev]\nregion = us-east-1\n", fake)
+	dir := t.TempDir()
+	ready, stop, log := filepath.Join(dir, "ready"), filepath.Join(dir, "stop"), filepath.Join(dir, "log")
+	env = append(env, "READY="+ready, "STOP="+stop, "LOG="+log)
+	s := startPTY(t, env, "exec", "--server", "dev", "--", "sh", "-c",
+		`trap 'echo quit >> "$LOG"' QUIT; touch "$READY"; while [ ! -f "$STOP" ]; do sleep 0.05; done; exit 7`)
+	for {
+		if _, err := os.Stat(ready); err == nil {
+			break
+		}
+		if s.ctx.Err() != nil {
+			t.Fatal("the command never started")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := s.tty.Write([]byte{0x1c}); err != nil { // Ctrl-\
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(log); err == nil {
+			break
+		}
+		if s.ctx.Err() != nil {
+			t.Fatal("the command never got SIGQUIT")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // room for a second copy, if credo sent one
+	if err := os.WriteFile(stop, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err, screen := s.wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 7 {
+		t.Fatalf("credo exited with %v, want the command's status 7; terminal:\n%s", err, screen)
+	}
+	if strings.Contains(screen, "goroutine") || strings.Contains(screen, "credo:") {
+		t.Fatalf("credo printed on its way out:\n%s", screen)
+	}
+	if got, _ := os.ReadFile(log); string(got) != "quit\n" {
+		t.Errorf("the command got SIGQUIT %d times, want once", strings.Count(string(got), "quit"))
+	}
+}

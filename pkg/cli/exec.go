@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -30,6 +31,9 @@ type ExecOptions struct {
 	// Replace replaces the process with the command (execve). It is nil
 	// where that is impossible (Windows) and in tests.
 	Replace func(path string, argv, env []string) error
+	// Log is the --debug log, for the endpoints of --server and
+	// --ec2-server (it is set up after the flags are parsed).
+	Log func() *slog.Logger
 
 	Request     credRequest
 	Command     []string
@@ -40,7 +44,8 @@ type ExecOptions struct {
 
 // NewCmdExec builds `credo exec`.
 func NewCmdExec(f *Factory, runF func(*ExecOptions) error) *cobra.Command {
-	opts := &ExecOptions{IO: f.env.IO, Retrieve: f.retrieve, Getenv: f.env.Getenv, Environ: f.env.Environ}
+	opts := &ExecOptions{IO: f.env.IO, Retrieve: f.retrieve, Getenv: f.env.Getenv, Environ: f.env.Environ,
+		Log: func() *slog.Logger { return f.log }}
 	if runtime.GOOS != "windows" {
 		opts.Replace = syscall.Exec
 	}
@@ -149,6 +154,9 @@ func execRun(ctx context.Context, opts *ExecOptions) error {
 		return got.Creds, err
 	}
 	srvOpts := server.Options{Region: region}
+	if opts.Log != nil {
+		srvOpts.Log = opts.Log()
+	}
 	if opts.Server {
 		srv, err := server.StartECS(provider, srvOpts)
 		if err != nil {
@@ -169,6 +177,8 @@ func execRun(ctx context.Context, opts *ExecOptions) error {
 
 // runChild runs the command, passes on the signals credo receives, and
 // turns its exit into credo's: its status, or 128+N when signal N killed it.
+// credo outlives the command whatever the signal: the endpoints of
+// --server must serve it to its end.
 func runChild(ctx context.Context, path string, argv, env []string, ios *iostreams.IOStreams) error {
 	cmd := exec.Command(path, argv[1:]...)
 	cmd.Args = argv
@@ -177,6 +187,9 @@ func runChild(ctx context.Context, path string, argv, env []string, ios *iostrea
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, forwardedSignals...)
 	defer signal.Stop(sigs)
+	termSigs := make(chan os.Signal, 4)
+	signal.Notify(termSigs, terminalSignals...)
+	defer signal.Stop(termSigs)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("running %s: %w", argv[0], err)
 	}
@@ -186,6 +199,14 @@ func runChild(ctx context.Context, path string, argv, env []string, ios *iostrea
 			select {
 			case s := <-sigs:
 				_ = cmd.Process.Signal(s)
+			case s := <-termSigs:
+				// From the terminal, the whole foreground process group
+				// has it, the command included: a second copy would make
+				// tools such as terraform abort at once. From kill(1),
+				// only credo has it.
+				if !inForeground() {
+					_ = cmd.Process.Signal(s)
+				}
 			case <-done:
 				return
 			}
