@@ -8,11 +8,17 @@ DATE     ?= $(shell git log -1 --format=%cI 2>/dev/null || date -u +%Y-%m-%dT%H:
 LDFLAGS  := -s -w -X $(PKG)/pkg/build.Version=$(VERSION) -X $(PKG)/pkg/build.Commit=$(COMMIT) -X $(PKG)/pkg/build.Date=$(DATE)
 GORELEASER := $(GO) run github.com/goreleaser/goreleaser/v2@v2.15.1
 PREFIX   ?= /usr/local
+# Where make install puts man pages and completions: where man, bash-completion,
+# zsh and fish look under PREFIX.
+MANDIR      ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 # Static binaries start faster (no dynamic loader); only macOS needs cgo,
 # for the keychain backend.
 CGO      ?= $(if $(filter Darwin,$(shell uname -s)),1,0)
 
-.PHONY: help build install test test-unit test-script bench fuzz fmt vet docs completions generate check-generated release-check snapshot clean
+.PHONY: help build install uninstall test test-unit test-script bench fuzz fmt vet docs completions generate check-generated release-check snapshot clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -21,10 +27,20 @@ build: ## Build bin/credo (the lean front) and bin/credo-core (the full command 
 	CGO_ENABLED=$(CGO) $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/credo ./cmd/credo
 	CGO_ENABLED=$(CGO) $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/credo-core ./cmd/credo-core
 
-install: build ## Build and install credo into $(PREFIX)/bin
-	install -d $(DESTDIR)$(PREFIX)/bin
+install: build ## Install credo, credo-core, the man pages and the completions under $(PREFIX) (and $(DESTDIR))
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
 	install -m 0755 bin/credo bin/credo-core $(DESTDIR)$(PREFIX)/bin/
-	@echo "installed $(DESTDIR)$(PREFIX)/bin/credo and credo-core"
+	install -m 0644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 completions/credo.bash $(DESTDIR)$(BASHCOMPDIR)/credo
+	install -m 0644 completions/_credo $(DESTDIR)$(ZSHCOMPDIR)/_credo
+	install -m 0644 completions/credo.fish $(DESTDIR)$(FISHCOMPDIR)/credo.fish
+	@echo "installed credo and credo-core into $(DESTDIR)$(PREFIX)/bin, man pages into $(DESTDIR)$(MANDIR)/man1,"
+	@echo "and completions for bash, zsh and fish (open a new shell to use them)"
+
+uninstall: ## Remove what make install installed (same PREFIX and DESTDIR)
+	rm -f $(DESTDIR)$(PREFIX)/bin/credo $(DESTDIR)$(PREFIX)/bin/credo-core
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(wildcard docs/man/*.1)))
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/credo $(DESTDIR)$(ZSHCOMPDIR)/_credo $(DESTDIR)$(FISHCOMPDIR)/credo.fish
 
 test: vet ## Vet, then every unit and integration test with the race detector
 	$(GO) test -race -count=1 -timeout 20m ./...

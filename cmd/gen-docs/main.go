@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
 
 	"github.com/credo-cli/credo/pkg/cli"
@@ -15,16 +17,18 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
+	if err := run("docs"); err != nil {
 		fmt.Fprintln(os.Stderr, "gen-docs:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
+// run writes the pages under docs (docs/man and docs/cli).
+func run(docs string) error {
 	root := cli.NewCmdRoot(cli.NewFactory(&cli.Env{IO: iostreams.System(), Getenv: func(string) string { return "" }, Environ: os.Environ, Now: time.Now}))
 	root.DisableAutoGenTag = true
-	for _, dir := range []string{"docs/man", "docs/cli"} {
+	man, md := filepath.Join(docs, "man"), filepath.Join(docs, "cli")
+	for _, dir := range []string{man, md} {
 		if err := os.RemoveAll(dir); err != nil {
 			return err
 		}
@@ -32,12 +36,27 @@ func run() error {
 			return err
 		}
 	}
-	// A fixed date keeps the generated pages reproducible.
-	date := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	if err := doc.GenManTree(root, &doc.GenManHeader{Title: "CREDO", Section: "1", Source: "credo", Manual: "credo manual", Date: &date}, "docs/man"); err != nil {
-		return err
-	}
-	return doc.GenMarkdownTreeCustom(root, "docs/cli", func(string) string { return "" }, func(name string) string {
+	err := doc.GenMarkdownTreeCustom(root, md, func(string) string { return "" }, func(name string) string {
 		return filepath.Base(name)
 	})
+	if err != nil {
+		return err
+	}
+	// cobra writes a man page as Markdown and converts it, so the
+	// placeholders of a synopsis (<profile>) would be taken for HTML tags
+	// and dropped: escape them.
+	escapeUse(root)
+	// A fixed date keeps the generated pages reproducible. No title: each
+	// page takes its command's (CREDO-EXEC), not the root's.
+	date := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	return doc.GenManTree(root, &doc.GenManHeader{Section: "1", Source: "credo", Manual: "credo manual", Date: &date}, man)
+}
+
+var markdownAngles = strings.NewReplacer("<", `\<`, ">", `\>`)
+
+func escapeUse(c *cobra.Command) {
+	c.Use = markdownAngles.Replace(c.Use)
+	for _, sub := range c.Commands() {
+		escapeUse(sub)
+	}
 }

@@ -1,7 +1,11 @@
 package cli
 
 import (
+	"bytes"
+	"errors"
+	"io"
 	"sort"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -27,7 +31,7 @@ AWS config files and the keyring.`,
 			root, out := cmd.Root(), f.env.IO.Out
 			switch args[0] {
 			case "bash":
-				return root.GenBashCompletionV2(out, true)
+				return genBash(root, out)
 			case "zsh":
 				return root.GenZshCompletion(out)
 			case "fish":
@@ -68,4 +72,37 @@ func (f *Factory) completeProfiles(cmd *cobra.Command, args []string, _ string) 
 	}
 	sort.Strings(names)
 	return names, cobra.ShellCompDirectiveNoFileComp
+}
+
+// bashWordsCall is the one call of cobra's bash script into the
+// bash-completion package that runs on every Tab.
+const bashWordsCall = "    _get_comp_words_by_ref \"$@\" cur prev words cword\n"
+
+// bashWordsFallback takes the words from bash itself when the
+// bash-completion package is not loaded, instead of failing on every Tab
+// with "_get_comp_words_by_ref: command not found". bash splits
+// --flag=value at the "=", so completing after "--flag=" needs the package.
+const bashWordsFallback = `    if declare -F _get_comp_words_by_ref >/dev/null 2>&1; then
+        _get_comp_words_by_ref "$@" cur prev words cword
+    else
+        words=("${COMP_WORDS[@]}")
+        cword=$COMP_CWORD
+        cur=${COMP_WORDS[COMP_CWORD]}
+        prev=${COMP_WORDS[COMP_CWORD-1]}
+    fi
+`
+
+// genBash writes cobra's bash completion script, made to work without the
+// bash-completion package.
+func genBash(root *cobra.Command, out io.Writer) error {
+	var b bytes.Buffer
+	if err := root.GenBashCompletionV2(&b, true); err != nil {
+		return err
+	}
+	script := b.String()
+	if !strings.Contains(script, bashWordsCall) {
+		return errors.New("bash completion: cobra's script changed; update genBash")
+	}
+	_, err := io.WriteString(out, strings.Replace(script, bashWordsCall, bashWordsFallback, 1))
+	return err
 }

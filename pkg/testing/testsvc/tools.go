@@ -19,6 +19,7 @@ var installHints = map[string]string{
 	"zsh":                  "apt-get install zsh",
 	"fish":                 "apt-get install fish",
 	"pwsh":                 "see https://aka.ms/install-powershell",
+	"make":                 "apt-get install make",
 	"dbus-daemon":          "apt-get install dbus",
 	"dbus-send":            "apt-get install dbus",
 	"dbus-run-session":     "apt-get install dbus",
