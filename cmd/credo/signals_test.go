@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/credo-cli/credo/pkg/testing/stsfake"
+	"github.com/credo-cli/credo/pkg/testing/testsvc"
 )
 
 // TestExecServerPassesSignalsAndStatus: with --server, credo runs the
@@ -119,7 +120,7 @@ func TestExecServerOutlivesTerminalSignals(t *testing.T) {
 // --ec2-server log each request through --debug, as their 500 answer tells
 // the user to look there (issue 11, item 3).
 func TestExecServerLogsWithDebug(t *testing.T) {
-	curl := needBinary(t, "curl")
+	curl := testsvc.Need(t, "curl")
 	fake := stsfake.NewTest(t)
 	fake.AcceptUnknownKeys(true)
 	env := testHome(t, "[profile dev]\nregion = us-east-1\n", fake)

@@ -20,6 +20,7 @@ var installHints = map[string]string{
 	"fish":                 "apt-get install fish",
 	"pwsh":                 "see https://aka.ms/install-powershell",
 	"make":                 "apt-get install make",
+	"curl":                 "apt-get install curl",
 	"dbus-daemon":          "apt-get install dbus",
 	"dbus-send":            "apt-get install dbus",
 	"dbus-run-session":     "apt-get install dbus",
