@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/credo-cli/credo/pkg/harden"
 	"github.com/credo-cli/credo/pkg/hint"
 	"github.com/credo-cli/credo/pkg/iostreams"
 	"github.com/credo-cli/credo/pkg/output"
@@ -47,7 +48,9 @@ func NewCmdExec(f *Factory, runF func(*ExecOptions) error) *cobra.Command {
 	opts := &ExecOptions{IO: f.env.IO, Retrieve: f.retrieve, Getenv: f.env.Getenv, Environ: f.env.Environ,
 		Log: func() *slog.Logger { return f.log }}
 	if runtime.GOOS != "windows" {
-		opts.Replace = syscall.Exec
+		opts.Replace = func(path string, argv, env []string) error {
+			return harden.WithUserCoreLimit(func() error { return syscall.Exec(path, argv, env) })
+		}
 	}
 	cmd := &cobra.Command{
 		Use:   "exec [<profile>] [--] [<command> [<args>...]]",
@@ -190,7 +193,7 @@ func runChild(ctx context.Context, path string, argv, env []string, ios *iostrea
 	termSigs := make(chan os.Signal, 4)
 	signal.Notify(termSigs, terminalSignals...)
 	defer signal.Stop(termSigs)
-	if err := cmd.Start(); err != nil {
+	if err := harden.WithUserCoreLimit(cmd.Start); err != nil {
 		return fmt.Errorf("running %s: %w", argv[0], err)
 	}
 	done := make(chan struct{})

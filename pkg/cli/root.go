@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/credo-cli/credo/pkg/build"
+	"github.com/credo-cli/credo/pkg/harden"
 	"github.com/credo-cli/credo/pkg/iostreams"
 	"github.com/credo-cli/credo/pkg/keystore/dbusguard"
 )
@@ -28,6 +29,8 @@ import (
 // Main runs credo with the process's own streams and environment and
 // returns the exit status.
 func Main(args []string) int {
+	// Before any secret is read: no core dump, no ptrace by others.
+	_ = harden.Process()
 	// Put back what the D-Bus guard changed before the keyring package
 	// initialised, so that children and the secret-service backend see the
 	// user's real environment.

@@ -6,14 +6,21 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+
+	"github.com/credo-cli/credo/pkg/harden"
 )
 
-func execve(path string, argv, env []string) error { return syscall.Exec(path, argv, env) }
+// execve replaces this process with the user's command, which gets the
+// core limit credo started with.
+func execve(path string, argv, env []string) error {
+	return harden.WithUserCoreLimit(func() error { return syscall.Exec(path, argv, env) })
+}
 
 // runCore replaces this process with credo-core: its exit status, signals
 // and terminal are then credo's own.
 func runCore(core string, args, env []string) int {
-	err := syscall.Exec(core, append([]string{core}, args...), env)
+	// credo-core hardens itself again, and must learn the user's limit.
+	err := harden.WithUserCoreLimit(func() error { return syscall.Exec(core, append([]string{core}, args...), env) })
 	fmt.Fprintf(os.Stderr, "credo: running %s: %v\n", core, err)
 	return 1
 }

@@ -9,11 +9,14 @@ import (
 	"time"
 
 	"github.com/credo-cli/credo/pkg/build"
+	"github.com/credo-cli/credo/pkg/harden"
 )
 
 // Main is the front binary's main: serve the hot path, else become
 // credo-core with the same arguments.
 func Main(args []string) int {
+	// Before any secret is read: no core dump, no ptrace by others.
+	_ = harden.Process()
 	env := &Env{
 		Getenv:   os.Getenv,
 		Environ:  os.Environ,
