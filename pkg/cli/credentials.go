@@ -123,7 +123,7 @@ func (l *lazyLocker) Lock(ctx context.Context, key string) (func(), error) {
 			l.err = fmt.Errorf("lock folder: %w", err)
 			return
 		}
-		l.l = &lock.Locker{Dir: dir, Wait: l.f.settings.LockWait, Notify: l.f.notices()}
+		l.l = &lock.Locker{Dir: dir, Wait: l.f.settings.LockTimeout, Notify: l.f.notices()}
 	})
 	if l.err != nil {
 		return nil, l.err

@@ -21,6 +21,7 @@ import (
 	"github.com/credo-cli/credo/pkg/iostreams"
 	"github.com/credo-cli/credo/pkg/output"
 	"github.com/credo-cli/credo/pkg/server"
+	"github.com/credo-cli/credo/pkg/settings"
 )
 
 // ExecOptions are the inputs of `credo exec`.
@@ -302,9 +303,9 @@ func (f *Factory) completeExec(cmd *cobra.Command, args []string, toComplete str
 	if n := len(head); n > 0 && strings.HasPrefix(head[n-1], "-") && !strings.Contains(head[n-1], "=") && takesValue(cmd, head[n-1]) {
 		switch strings.TrimLeft(head[n-1], "-") {
 		case "backend":
-			return backendNames, cobra.ShellCompDirectiveNoFileComp
+			return settings.Backends, cobra.ShellCompDirectiveNoFileComp
 		case "prompt":
-			return promptNames, cobra.ShellCompDirectiveNoFileComp
+			return settings.PromptDrivers, cobra.ShellCompDirectiveNoFileComp
 		case "config":
 			return nil, cobra.ShellCompDirectiveDefault
 		}

@@ -9,13 +9,14 @@ import (
 	"github.com/credo-cli/credo/pkg/hint"
 	"github.com/credo-cli/credo/pkg/keystore"
 	"github.com/credo-cli/credo/pkg/prompt"
+	"github.com/credo-cli/credo/pkg/settings"
 )
 
 // Factory hands commands what they need, lazily, so that a command never
 // opens the keyring or reads a file it does not use.
 type Factory struct {
 	env      *Env
-	settings *Settings
+	settings *settings.Settings
 	log      *slog.Logger
 
 	noticeOnce sync.Once
@@ -28,7 +29,7 @@ type Factory struct {
 
 // NewFactory returns a Factory for one invocation.
 func NewFactory(env *Env) *Factory {
-	return &Factory{env: env, log: slog.New(slog.DiscardHandler), settings: &Settings{}}
+	return &Factory{env: env, log: slog.New(slog.DiscardHandler), settings: settings.Defaults()}
 }
 
 func (f *Factory) home() string {
@@ -68,9 +69,9 @@ func (f *Factory) Store() (keystore.Store, error) {
 			FilePassphrase:          f.filePassphrase,
 			PassDir:                 s.PassDir,
 			PassCmd:                 s.PassCmd,
-			PassPrefix:              s.PassPfx,
-			SecretServiceCollection: s.SSColl,
-			KeychainName:            s.Keychain,
+			PassPrefix:              s.PassPrefix,
+			SecretServiceCollection: s.SecretServiceCollection,
+			KeychainName:            s.KeychainName,
 			ServiceName:             "credo",
 			Getenv:                  f.env.Getenv,
 			Now:                     f.env.Now,

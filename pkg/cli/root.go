@@ -11,19 +11,18 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"github.com/spf13/viper"
 
 	"github.com/credo-cli/credo/pkg/build"
 	"github.com/credo-cli/credo/pkg/harden"
 	"github.com/credo-cli/credo/pkg/iostreams"
 	"github.com/credo-cli/credo/pkg/keystore/dbusguard"
+	"github.com/credo-cli/credo/pkg/settings"
 )
 
 // Main runs credo with the process's own streams and environment and
@@ -164,14 +163,8 @@ hands it to a command, your shell, or any AWS SDK as a credential_process.`,
 	root.SetVersionTemplate(versionLine(info) + "\n")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return &FlagError{err: negatedFlagError(cmd, err)} })
 
-	pf := root.PersistentFlags()
-	pf.Bool("debug", false, "Print diagnostics to stderr (never a secret)")
-	pf.String("backend", "", "Keyring `backend`: "+strings.Join(backendNames, ", "))
-	pf.String("prompt", "", "MFA prompt `driver`: "+strings.Join(promptNames, ", "))
-	pf.String("config", "", "credo's settings `file` (default $XDG_CONFIG_HOME/credo/config.yaml)")
-	addForeignFlags(pf, awsVaultGlobalFlags)
-	_ = root.RegisterFlagCompletionFunc("backend", fixedCompletion(backendNames))
-	_ = root.RegisterFlagCompletionFunc("prompt", fixedCompletion(promptNames))
+	addSettingFlags(root)
+	addForeignFlags(root.PersistentFlags(), awsVaultGlobalFlags)
 
 	root.AddCommand(
 		NewCmdAdd(f, nil),
@@ -193,11 +186,6 @@ hands it to a command, your shell, or any AWS SDK as a credential_process.`,
 	return root
 }
 
-var (
-	backendNames = []string{"keychain", "wincred", "secret-service", "kwallet", "pass", "keyctl", "file"}
-	promptNames  = []string{"terminal", "ykman", "zenity", "kdialog", "osascript"}
-)
-
 func fixedCompletion(values []string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 	return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return values, cobra.ShellCompDirectiveNoFileComp
@@ -206,141 +194,67 @@ func fixedCompletion(values []string) func(*cobra.Command, []string, string) ([]
 
 func versionLine(info build.Info) string { return info.String() }
 
-// Settings are credo's own settings after flag > CREDO_* > settings file >
-// default precedence has been applied.
-type Settings struct {
-	Debug    bool
-	Backend  string
-	Prompt   string
-	FileDir  string
-	PassDir  string
-	PassCmd  string
-	PassPfx  string
-	SSColl   string
-	Keychain string
-	// MinTTL is how much life a cached session must have left to be used.
-	MinTTL time.Duration
-	// LockWait bounds how long a process waits for another one that is
-	// fetching the same credentials.
-	LockWait time.Duration
-}
-
-// settingKeys maps each settings-file key to its environment variable.
-var settingKeys = map[string]string{
-	"backend":                   "CREDO_BACKEND",
-	"prompt":                    "CREDO_PROMPT",
-	"file_dir":                  "CREDO_FILE_DIR",
-	"pass_dir":                  "CREDO_PASS_DIR",
-	"pass_cmd":                  "CREDO_PASS_CMD",
-	"pass_prefix":               "CREDO_PASS_PREFIX",
-	"secret_service_collection": "CREDO_SECRET_SERVICE_COLLECTION",
-	"keychain_name":             "CREDO_KEYCHAIN_NAME",
-	"min_ttl":                   "CREDO_MIN_TTL",
-	"lock_timeout":              "CREDO_LOCK_TIMEOUT",
-	"debug":                     "CREDO_DEBUG",
-}
-
 // loadSettings applies the global flags found in any of flagSets (the
-// root's, and the command's own, which carries the globals given after it).
+// root's, and the command's own, which carries the globals given after it)
+// through package settings, the one reader of credo's settings.
 func (f *Factory) loadSettings(flagSets ...*pflag.FlagSet) error {
-	flags := pflag.NewFlagSet("settings", pflag.ContinueOnError)
+	given := map[string]string{}
 	for _, fs := range flagSets {
-		fs.VisitAll(func(fl *pflag.Flag) {
-			if prev := flags.Lookup(fl.Name); prev == nil || (fl.Changed && !prev.Changed) {
-				if prev != nil {
-					*prev = *fl
-					return
-				}
-				flags.AddFlag(fl)
+		fs.Visit(func(fl *pflag.Flag) {
+			if fl.Name == "config" || settingFlags[fl.Name] {
+				given[fl.Name] = fl.Value.String()
 			}
 		})
 	}
-	v := viper.New()
-	for key, envName := range settingKeys {
-		if val := f.env.Getenv(envName); val != "" {
-			v.Set(key, val) // environment beats the file
+	s, err := settings.Load(settings.Input{Flags: given, Getenv: f.env.Getenv})
+	if err != nil {
+		var es settings.Errors
+		if errors.As(err, &es) && strings.HasPrefix(es[0].Name, "--") {
+			return &FlagError{err: err}
 		}
-	}
-	for _, name := range []string{"backend", "prompt", "debug"} {
-		if fl := flags.Lookup(name); fl != nil && fl.Changed {
-			v.Set(name, fl.Value.String()) // a flag beats everything
-		}
-	}
-	v.SetDefault("min_ttl", "15m")
-	v.SetDefault("lock_timeout", "2m")
-
-	path, explicit := f.settingsPath(flags)
-	if path != "" {
-		v.SetConfigFile(path)
-		v.SetConfigType("yaml")
-		if err := v.ReadInConfig(); err != nil {
-			var nf viper.ConfigFileNotFoundError
-			if explicit || !(errors.As(err, &nf) || errors.Is(err, os.ErrNotExist) || isNotExist(err)) {
-				return fmt.Errorf("settings file %s: %w", path, err)
-			}
-		}
-	}
-	s := &Settings{
-		Debug:    v.GetBool("debug"),
-		Backend:  v.GetString("backend"),
-		Prompt:   v.GetString("prompt"),
-		FileDir:  v.GetString("file_dir"),
-		PassDir:  v.GetString("pass_dir"),
-		PassCmd:  v.GetString("pass_cmd"),
-		PassPfx:  v.GetString("pass_prefix"),
-		SSColl:   v.GetString("secret_service_collection"),
-		Keychain: v.GetString("keychain_name"),
-	}
-	var err error
-	if s.MinTTL, err = parseSettingDuration("min_ttl", v.GetString("min_ttl")); err != nil {
 		return err
-	}
-	if s.LockWait, err = parseSettingDuration("lock_timeout", v.GetString("lock_timeout")); err != nil {
-		return err
-	}
-	if s.Backend != "" && !contains(backendNames, s.Backend) {
-		return flagErrorf("unknown backend %q (valid: %s)", s.Backend, strings.Join(backendNames, ", "))
-	}
-	if s.Prompt != "" && !contains(promptNames, s.Prompt) {
-		return flagErrorf("unknown prompt driver %q (valid: %s)", s.Prompt, strings.Join(promptNames, ", "))
 	}
 	f.settings = s
 	if s.Debug {
 		f.log = slog.New(slog.NewTextHandler(f.env.IO.ErrOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		if s.File != "" {
+			f.log.Debug("settings file read", "path", s.File)
+		}
 	}
 	return nil
 }
 
-func isNotExist(err error) bool {
-	var pe *os.PathError
-	return errors.As(err, &pe) && errors.Is(pe.Err, syscall.ENOENT)
-}
+// settingFlags are the global flags that set a setting, from settings.Keys.
+var settingFlags = func() map[string]bool {
+	m := map[string]bool{}
+	for _, k := range settings.Keys {
+		if k.Flag != "" {
+			m[k.Flag] = true
+		}
+	}
+	return m
+}()
 
-func parseSettingDuration(key, val string) (time.Duration, error) {
-	d, err := time.ParseDuration(val)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("setting %s: %q is not a duration such as 15m", key, val)
+// addSettingFlags defines the global flags of settings.Keys, with the
+// setting's values (when it has a fixed set) completed and listed.
+func addSettingFlags(root *cobra.Command) {
+	pf := root.PersistentFlags()
+	for _, k := range settings.Keys {
+		if k.Flag == "" {
+			continue
+		}
+		usage := strings.ToUpper(k.Doc[:1]) + k.Doc[1:]
+		if k.Default == "true" || k.Default == "false" {
+			pf.Bool(k.Flag, k.Default == "true", usage)
+			continue
+		}
+		if k.Values != nil {
+			usage += ": " + strings.Join(k.Values, ", ")
+			_ = root.RegisterFlagCompletionFunc(k.Flag, fixedCompletion(k.Values))
+		}
+		pf.String(k.Flag, "", usage)
 	}
-	return d, nil
-}
-
-// settingsPath finds credo's settings file: --config, CREDO_CONFIG, else
-// $XDG_CONFIG_HOME/credo/config.yaml (or ~/.config/credo/config.yaml).
-// explicit reports whether the user named it, so that a missing one is an error.
-func (f *Factory) settingsPath(flags *pflag.FlagSet) (path string, explicit bool) {
-	if fl := flags.Lookup("config"); fl != nil && fl.Changed {
-		return fl.Value.String(), true
-	}
-	if p := f.env.Getenv("CREDO_CONFIG"); p != "" {
-		return p, true
-	}
-	if x := f.env.Getenv("XDG_CONFIG_HOME"); x != "" {
-		return filepath.Join(x, "credo", "config.yaml"), false
-	}
-	if h := f.home(); h != "" {
-		return filepath.Join(h, ".config", "credo", "config.yaml"), false
-	}
-	return "", false
+	pf.String("config", "", "credo's settings `file` (default $XDG_CONFIG_HOME/credo/config.yaml)")
 }
 
 func contains(list []string, s string) bool {

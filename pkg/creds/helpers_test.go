@@ -227,10 +227,14 @@ func newEnv(t *testing.T) *env {
 		}),
 		Getenv: getenv,
 		Now:    e.clock.Now,
+		MinTTL: testMinTTL,
 		Notice: &e.notice,
 	}
 	return e
 }
+
+// testMinTTL is the min_ttl setting's default, which the tests use.
+const testMinTTL = 15 * time.Minute
 
 func (e *env) retrieve(opts Options, chain ...*config.Profile) (aws.Credentials, error) {
 	e.t.Helper()

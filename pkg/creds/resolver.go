@@ -37,10 +37,6 @@ type Locker interface {
 // Options are the per-request choices of `exec` and `export`.
 type Options = plan.Options
 
-// DefaultMinTTL is how long a cached session must still be valid to be
-// used when Resolver.MinTTL is 0.
-const DefaultMinTTL = plan.DefaultMinTTL
-
 // ErrNotSupported is returned (wrapped) for sources credo cannot use yet.
 var ErrNotSupported = plan.ErrNotSupported
 
@@ -78,7 +74,8 @@ type Resolver struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// MinTTL is how long a cached session must still be valid to be used;
-	// 0 means DefaultMinTTL (15m).
+	// 0 means until it expires. Its default is the min_ttl setting's
+	// (package settings).
 	MinTTL time.Duration
 	// Locker gives single flight across processes; nil means no locking.
 	Locker Locker
@@ -142,13 +139,6 @@ func (x *run) now() time.Time {
 	return time.Now()
 }
 
-func (x *run) minTTL() time.Duration {
-	if x.r.MinTTL > 0 {
-		return x.r.MinTTL
-	}
-	return DefaultMinTTL
-}
-
 func (x *run) debug(msg string, args ...any) {
 	if x.r.Log != nil {
 		x.r.Log.Debug(msg, args...)
@@ -158,7 +148,7 @@ func (x *run) debug(msg string, args ...any) {
 // find returns the cached session of n, unless it is the one with the key id
 // skip (a session STS has just rejected).
 func (x *run) find(n *node, skip string) (aws.Credentials, bool) {
-	s, err := x.r.Store.FindSession(n.Profile.Name, n.CacheKey, x.now().Add(x.minTTL()))
+	s, err := x.r.Store.FindSession(n.Profile.Name, n.CacheKey, x.now().Add(x.r.MinTTL))
 	if err != nil {
 		if !errors.Is(err, keystore.ErrNotFound) {
 			x.debug("reading the session cache failed", "profile", n.Profile.Name, "error", err)

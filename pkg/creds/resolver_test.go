@@ -292,7 +292,7 @@ func TestCacheMinTTL(t *testing.T) {
 	e.reqs()
 
 	left := first.Expires.Sub(e.clock.Now())
-	e.clock.Add(left - DefaultMinTTL - time.Second) // 15m01s left: still used
+	e.clock.Add(left - testMinTTL - time.Second) // 15m01s left: still used
 	if got := e.mustRetrieve(Options{}, role("dev"), base()); got != first {
 		t.Errorf("a session with more than MinTTL left was not used")
 	}
@@ -313,6 +313,20 @@ func TestCacheMinTTL(t *testing.T) {
 	e.mustRetrieve(Options{}, role("dev"), base())
 	if e.fake.Calls("") != before+1 {
 		t.Errorf("MinTTL 61m did not renew a 1h session")
+	}
+
+	// 0 means until it expires, not the default (issue 9: with
+	// CREDO_MIN_TTL=0 credo-core renewed a session the front handed out).
+	e.r.MinTTL = 0
+	e.clock.Add(time.Hour)
+	fresh := e.mustRetrieve(Options{}, role("dev"), base())
+	e.clock.Add(fresh.Expires.Sub(e.clock.Now()) - 10*time.Minute)
+	before = e.fake.Calls("")
+	if got := e.mustRetrieve(Options{}, role("dev"), base()); got != fresh {
+		t.Errorf("MinTTL 0: a session with 10 minutes left was not used")
+	}
+	if e.fake.Calls("") != before {
+		t.Errorf("MinTTL 0: %d calls for a session with 10 minutes left", e.fake.Calls("")-before)
 	}
 }
 

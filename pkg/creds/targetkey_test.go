@@ -63,7 +63,7 @@ func TestTargetKeyFindsWhatRetrieveCached(t *testing.T) {
 			if profile != tc.wantProfile || len(key) != 32 {
 				t.Fatalf("TargetKey = %q, %q; want profile %q and a 32-digit key", profile, key, tc.wantProfile)
 			}
-			notAfter := e.clock.Now().Add(DefaultMinTTL)
+			notAfter := e.clock.Now().Add(testMinTTL)
 			if _, err := filefast.FindSession(dir, "pw", profile, key, notAfter); !errors.Is(err, keystore.ErrNotFound) {
 				t.Fatalf("before Retrieve: %v, want ErrNotFound", err)
 			}

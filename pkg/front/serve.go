@@ -16,13 +16,7 @@
 package front
 
 import (
-	"bufio"
-	"bytes"
-	"errors"
 	"io"
-	"os"
-	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -31,8 +25,8 @@ import (
 	"github.com/credo-cli/credo/pkg/creds/plan"
 	"github.com/credo-cli/credo/pkg/keystore/filefast"
 	"github.com/credo-cli/credo/pkg/output"
-	"github.com/credo-cli/credo/pkg/prompt"
 	shellstatus "github.com/credo-cli/credo/pkg/status"
+	"github.com/credo-cli/credo/pkg/settings"
 )
 
 // CoreName is the full binary's name, installed beside credo.
@@ -199,33 +193,29 @@ func parseStatus(args []string) (format string, ok bool) {
 // cached finds the session credo-core would hand out, or reports false.
 func cached(req *request, env *Env) (output.Credentials, string, bool) {
 	getenv := env.Getenv
-	if getenv("CREDO_DEBUG") != "" || getenv("CREDO_NO_FASTPATH") != "" {
+	if getenv("CREDO_NO_FASTPATH") != "" {
 		return output.Credentials{}, "", false
 	}
-	set, ok := readSettings(getenv)
-	if !ok {
+	var flags map[string]string
+	if req.backend != "" {
+		flags = map[string]string{"backend": req.backend}
+	}
+	// Every setting is read and checked as credo-core reads it (the same
+	// package), so that a bad one fails the same way cached or not:
+	// credo-core reports it.
+	set, err := settings.Load(settings.Input{Flags: flags, Getenv: getenv})
+	if err != nil || set.Debug {
 		return output.Credentials{}, "", false
 	}
-	backend := firstOf(req.backend, getenv("CREDO_BACKEND"), set["backend"])
 	passphrase := getenv("CREDO_FILE_PASSPHRASE")
-	if backend != "file" || passphrase == "" {
+	if set.Backend != "file" || passphrase == "" {
 		return output.Credentials{}, "", false
 	}
-	var err error
-	dir := firstOf(getenv("CREDO_FILE_DIR"), set["file_dir"])
+	dir := set.FileDir
 	if dir == "" {
 		dir = filefast.DefaultDir(getenv)
 	}
 	if dir, err = filefast.ExpandTilde(dir, getenv); err != nil {
-		return output.Credentials{}, "", false
-	}
-	minTTL, err := time.ParseDuration(firstOf(getenv("CREDO_MIN_TTL"), set["min_ttl"], "15m"))
-	if err != nil || minTTL < 0 {
-		return output.Credentials{}, "", false
-	}
-	// Settings the hot path does not use are still checked, as credo-core
-	// checks them, so that a bad one fails the same way cached or not.
-	if !validSettings(getenv, set) {
 		return output.Credentials{}, "", false
 	}
 
@@ -243,7 +233,7 @@ func cached(req *request, env *Env) (output.Credentials, string, bool) {
 	if err != nil {
 		return output.Credentials{}, "", false
 	}
-	s, err := filefast.FindSession(dir, passphrase, stepProfile, key, env.Now().Add(minTTL))
+	s, err := filefast.FindSession(dir, passphrase, stepProfile, key, env.Now().Add(set.MinTTL))
 	if err != nil {
 		return output.Credentials{}, "", false
 	}
@@ -257,87 +247,6 @@ func cached(req *request, env *Env) (output.Credentials, string, bool) {
 		Expires:         s.Expiration,
 		RoleARN:         chain[0].RoleARN,
 	}, region, true
-}
-
-// settingKeys are the settings-file keys the fast path understands; any
-// other key (all of which only matter to credo-core) is fine, but a line it
-// cannot read as `key: value` sends the invocation to credo-core.
-var settingKeys = map[string]bool{"backend": true, "file_dir": true, "min_ttl": true, "debug": true, "prompt": true, "lock_timeout": true}
-
-// validSettings reports whether the settings that credo-core validates and
-// the hot path otherwise ignores are valid.
-func validSettings(getenv func(string) string, set map[string]string) bool {
-	if p := firstOf(getenv("CREDO_PROMPT"), set["prompt"]); p != "" && !slices.Contains(prompt.Drivers(), p) {
-		return false
-	}
-	d, err := time.ParseDuration(firstOf(getenv("CREDO_LOCK_TIMEOUT"), set["lock_timeout"], "2m"))
-	return err == nil && d >= 0
-}
-
-// readSettings reads credo's settings file as flat `key: value` YAML.
-func readSettings(getenv func(string) string) (map[string]string, bool) {
-	path := getenv("CREDO_CONFIG")
-	explicit := path != ""
-	if path == "" {
-		if x := getenv("XDG_CONFIG_HOME"); x != "" {
-			path = filepath.Join(x, "credo", "config.yaml")
-		} else if h := firstOf(getenv("HOME"), getenv("USERPROFILE")); h != "" {
-			path = filepath.Join(h, ".config", "credo", "config.yaml")
-		}
-	}
-	out := map[string]string{}
-	seen := map[string]bool{}
-	if path == "" {
-		return out, true
-	}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) && !explicit {
-		return out, true
-	}
-	if err != nil {
-		return nil, false
-	}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		line := strings.TrimRight(sc.Text(), " \t\r")
-		trimmed := strings.TrimSpace(line)
-		if trimmed == "" || strings.HasPrefix(trimmed, "#") || trimmed == "---" {
-			continue
-		}
-		if line != trimmed {
-			return nil, false // nested YAML: leave it to viper
-		}
-		key, value, ok := strings.Cut(line, ":")
-		if !ok {
-			return nil, false
-		}
-		key = strings.ToLower(strings.TrimSpace(key))
-		if i := strings.Index(value, " #"); i >= 0 {
-			value = value[:i]
-		}
-		value = strings.TrimSpace(value)
-		// What YAML would refuse (a repeated key, a nested mapping in a
-		// value) credo-core reports: leave the file to it.
-		if seen[key] || strings.Contains(value, ": ") || strings.HasSuffix(value, ":") {
-			return nil, false
-		}
-		seen[key] = true
-		if len(value) >= 2 && (value[0] == '"' || value[0] == '\'') {
-			if value[len(value)-1] != value[0] || strings.ContainsAny(value[1:len(value)-1], `"'\`) {
-				return nil, false
-			}
-			value = value[1 : len(value)-1]
-		} else if strings.ContainsAny(value, `"'{}[]&*!|>%@`+"`") {
-			return nil, false
-		}
-		if settingKeys[key] {
-			if key == "debug" && value != "" && value != "false" {
-				return nil, false
-			}
-			out[key] = value
-		}
-	}
-	return out, sc.Err() == nil
 }
 
 func firstOf(values ...string) string {

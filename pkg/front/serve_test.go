@@ -45,7 +45,11 @@ type world struct {
 	t   *testing.T
 	env map[string]string
 	sts *stsfake.Server
+	// ahead moves both binaries' clocks forward.
+	ahead time.Duration
 }
+
+func (w *world) now() time.Time { return time.Now().Add(w.ahead) }
 
 func newWorld(t *testing.T, config string) *world {
 	t.Helper()
@@ -90,7 +94,7 @@ func (w *world) core(stdin string, args ...string) string {
 	w.t.Helper()
 	ios, in, out, errOut := iostreams.Test()
 	in.WriteString(stdin)
-	code := cli.Run(context.Background(), &cli.Env{IO: ios, Getenv: w.getenv, Environ: w.environ, Now: time.Now}, args)
+	code := cli.Run(context.Background(), &cli.Env{IO: ios, Getenv: w.getenv, Environ: w.environ, Now: w.now}, args)
 	if code != 0 {
 		w.t.Fatalf("credo-core %s: exit %d: %s", strings.Join(args, " "), code, errOut.String())
 	}
@@ -105,7 +109,7 @@ func (w *world) serve(args ...string) (string, int, bool, *execCall) {
 		Environ: w.environ,
 		Stdout:  &out,
 		Stderr:  io.Discard,
-		Now:     time.Now,
+		Now:     w.now,
 		Exec: func(path string, argv, env []string) error {
 			call.path, call.argv, call.env = path, argv, env
 			return nil
@@ -165,6 +169,28 @@ func TestServesWhatCoreServes(t *testing.T) {
 		t.Errorf("AWS_PROFILE: handled=%v\n%q\n%q", handled, got, want)
 	}
 	delete(w.env, "AWS_PROFILE")
+}
+
+// TestMinTTLZeroMeansTheSameToBoth: with CREDO_MIN_TTL=0 and a session with
+// 10 minutes left, credo-core fetched a new session while the front handed
+// out the cached one (issue 9); both now hand out the cached one.
+func TestMinTTLZeroMeansTheSameToBoth(t *testing.T) {
+	w := newWorld(t, cfg)
+	w.env["CREDO_MIN_TTL"] = "0"
+	w.core("", "export", "dev") // a 12-hour session
+	w.ahead = 12*time.Hour - 10*time.Minute
+	fast, _, handled, _ := w.serve("export", "--format", "json", "dev")
+	if !handled {
+		t.Fatal("the front did not serve a session with 10 minutes left under min_ttl 0")
+	}
+	before := w.sts.Calls("GetSessionToken")
+	core := w.core("", "export", "--format", "json", "dev")
+	if calls := w.sts.Calls("GetSessionToken") - before; calls != 0 {
+		t.Errorf("credo-core called GetSessionToken %d times for a session the front handed out", calls)
+	}
+	if core != fast {
+		t.Errorf("front %q\ncore  %q", fast, core)
+	}
 }
 
 func TestExecOnTheFastPath(t *testing.T) {

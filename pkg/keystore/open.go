@@ -17,6 +17,7 @@ import (
 
 	"github.com/credo-cli/credo/pkg/hint"
 	"github.com/credo-cli/credo/pkg/keystore/filefast"
+	"github.com/credo-cli/credo/pkg/settings"
 	// dbusguard must initialise before keyring, whose init connects to
 	// D-Bus; see its package comment.
 	_ "github.com/credo-cli/credo/pkg/keystore/dbusguard"
@@ -34,9 +35,8 @@ const (
 )
 
 // Backends lists every backend name credo knows, in alphabetical order.
-func Backends() []string {
-	return []string{BackendFile, BackendKeychain, BackendKeyctl, BackendKWallet, BackendPass, BackendSecretService, BackendWinCred}
-}
+// The list is the backend setting's (package settings validates it).
+func Backends() []string { return slices.Clone(settings.Backends) }
 
 // Config selects and configures a keyring backend. The command layer fills it
 // from flags, CREDO_* variables and the settings file.

@@ -31,9 +31,6 @@ import (
 	"github.com/credo-cli/credo/pkg/hint"
 )
 
-// DefaultWait is how long Lock waits for another process when Locker.Wait is zero.
-const DefaultWait = 2 * time.Minute
-
 // DefaultNotifyAfter is how long Lock waits before it tells the user that it
 // is waiting, when Locker.NotifyAfter is zero.
 const DefaultNotifyAfter = time.Second
@@ -51,13 +48,15 @@ const (
 )
 
 // Locker hands out exclusive locks shared by every process of the user that
-// uses the same Dir. The zero value of every field but Dir is usable.
+// uses the same Dir. The zero value of every field but Dir is usable (Wait's
+// means do not wait).
 type Locker struct {
 	// Dir is the folder that holds the lock files, normally DefaultDir's
 	// answer. Lock creates it (0700) when it is missing.
 	Dir string
-	// Wait is how long Lock waits for another holder before it gives up.
-	// Zero means DefaultWait; a negative value means do not wait at all.
+	// Wait is how long Lock waits for another holder before it gives up;
+	// zero or less means do not wait at all. Its default is the
+	// lock_timeout setting's (package settings).
 	Wait time.Duration
 	// NotifyAfter is how long Lock waits before it writes the waiting
 	// message to Notify. Zero means DefaultNotifyAfter.
@@ -134,13 +133,7 @@ func tryLock(fl *flock.Flock, dir string) (bool, error) {
 }
 
 func (l *Locker) wait(ctx context.Context, fl *flock.Flock, path string) error {
-	wait := l.Wait
-	if wait == 0 {
-		wait = DefaultWait
-	}
-	if wait < 0 {
-		wait = 0
-	}
+	wait := max(l.Wait, 0)
 	notifyAfter := l.NotifyAfter
 	if notifyAfter <= 0 {
 		notifyAfter = DefaultNotifyAfter

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"slices"
 	"strings"
 
 	"github.com/credo-cli/credo/pkg/hint"
+	"github.com/credo-cli/credo/pkg/settings"
 )
 
 // Driver names accepted by New (and by CREDO_PROMPT / --prompt).
@@ -19,9 +21,8 @@ const (
 )
 
 // Drivers returns the driver names New accepts, the default first.
-func Drivers() []string {
-	return []string{DriverTerminal, DriverYkman, DriverZenity, DriverKdialog, DriverOsascript}
-}
+// The list is the prompt setting's (package settings validates it).
+func Drivers() []string { return slices.Clone(settings.PromptDrivers) }
 
 // Options configure New.
 type Options struct {

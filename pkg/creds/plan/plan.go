@@ -29,7 +29,6 @@ const (
 	RoleChainingLimit      = time.Hour        // a role assumed with temporary credentials
 	DefaultRoleDuration    = time.Hour
 	DefaultSessionDuration = 12 * time.Hour
-	DefaultMinTTL          = 15 * time.Minute
 )
 
 // Options are the per-request choices of `exec` and `export`.

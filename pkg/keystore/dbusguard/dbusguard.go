@@ -10,16 +10,17 @@
 //
 // How it works: Go initialises packages in import-path order among those
 // whose imports are already initialised (Go spec, "Package initialization").
-// This package imports only os, path/filepath and strings. keyring imports
-// godbus, which imports os/exec and net, which depend on all three; so this
-// package is always ready before godbus, and its import path
-// (github.com/credo-cli/...) sorts before github.com/godbus/..., so its init
-// runs first. pkg/keystore imports it to make sure it is linked in.
+// This package imports os, path/filepath and pkg/settings, which imports
+// only standard packages that godbus imports too (settings.TestInitOrder
+// checks it); so this package is always ready before godbus, and its import
+// path (github.com/credo-cli/...) sorts before github.com/godbus/..., so its
+// init runs first. pkg/keystore imports it to make sure it is linked in.
 //
 // Its init function is a deliberate exception to credo's rule against init
 // side effects and package-level state: nothing else can run early enough.
-// It works out which keyring backend credo will use (the --backend flag in
-// os.Args, CREDO_BACKEND, the backend: line of credo's settings file) and,
+// It works out which keyring backend credo will use (the --backend and
+// --config flags in os.Args, then package settings, credo's one reader of
+// its settings) and,
 // when D-Bus is not needed or no session bus exists, points
 // DBUS_SESSION_BUS_ADDRESS at an address that fails at once and sets
 // DISABLE_KWALLET=1. Restore puts the environment back as it was; cli.Main
@@ -30,6 +31,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/credo-cli/credo/pkg/settings"
 )
 
 // DeadAddress is the bus address set while the guard is active: godbus knows
@@ -72,7 +75,7 @@ func init() {
 		v, ok := os.LookupEnv(name)
 		saved = append(saved, savedVar{name: name, value: v, set: ok})
 	}
-	decision = Decide(os.Args[1:], os.LookupEnv, fileExists, readFile)
+	decision = Decide(os.Args[1:], os.LookupEnv, fileExists, nil)
 	if decision.Disabled {
 		_ = os.Setenv(busEnv, DeadAddress)
 		_ = os.Setenv(kwalletEnv, "1")
@@ -109,21 +112,22 @@ func NeedsBus(backend string) bool {
 
 // Decide works out, from the command-line arguments (without the program
 // name), the environment and the file system, whether keyring must be kept
-// away from D-Bus. It has no side effects; init applies its result.
+// away from D-Bus. It has no side effects; init applies its result. read
+// reads the settings file (nil: the file system).
 func Decide(args []string, lookup func(string) (string, bool), exists func(string) bool, read func(string) ([]byte, error)) Result {
 	getenv := func(k string) string { v, _ := lookup(k); return v }
 
-	backend, fromFlag := flagValue(args, "backend")
-	if !fromFlag {
-		if v, ok := lookup("CREDO_BACKEND"); ok && v != "" {
-			backend = v
-		} else if path := settingsPath(args, getenv); path != "" {
-			if data, err := read(path); err == nil {
-				backend = settingsBackend(data)
-			}
+	flags := map[string]string{}
+	for _, name := range []string{"backend", "config"} {
+		if v, ok := flagValue(args, name); ok {
+			flags[name] = v
 		}
 	}
-	backend = strings.TrimSpace(backend)
+	// A problem in the settings is credo's to report, later; the backend
+	// is what it is whatever else is wrong (or the default when it is the
+	// problem).
+	set, _ := settings.Load(settings.Input{Flags: flags, Getenv: getenv, ReadFile: read})
+	backend := set.Backend
 
 	if !NeedsBus(backend) {
 		return Result{Backend: backend, Disabled: true, Reason: "backend " + backend + " does not use D-Bus"}
@@ -178,61 +182,9 @@ func flagValue(args []string, name string) (string, bool) {
 	return val, found
 }
 
-// settingsPath returns credo's settings file: --config, CREDO_CONFIG, else
-// $XDG_CONFIG_HOME/credo/config.yaml or ~/.config/credo/config.yaml.
-func settingsPath(args []string, getenv func(string) string) string {
-	if p, ok := flagValue(args, "config"); ok {
-		return p
-	}
-	if p := getenv("CREDO_CONFIG"); p != "" {
-		return p
-	}
-	if dir := getenv("XDG_CONFIG_HOME"); dir != "" {
-		return filepath.Join(dir, "credo", "config.yaml")
-	}
-	if home := getenv("HOME"); home != "" {
-		return filepath.Join(home, ".config", "credo", "config.yaml")
-	}
-	return ""
-}
-
-// settingsBackend finds a top-level `backend: NAME` line in a YAML settings
-// file with a plain line scan (no YAML parser this early).
-func settingsBackend(data []byte) string {
-	val := ""
-	for _, line := range strings.Split(string(data), "\n") {
-		rest, ok := strings.CutPrefix(line, "backend:")
-		if !ok {
-			continue
-		}
-		if i := strings.Index(rest, " #"); i >= 0 {
-			rest = rest[:i]
-		}
-		rest = strings.TrimSpace(rest)
-		if len(rest) >= 2 && (rest[0] == '"' || rest[0] == '\'') && rest[len(rest)-1] == rest[0] {
-			rest = rest[1 : len(rest)-1]
-		}
-		val = rest
-	}
-	return val
-}
-
 func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
-}
-
-func readFile(path string) ([]byte, error) {
-	// A settings file is a small regular file; anything else (a device, a
-	// fifo, a huge file given by mistake) is ignored so start-up stays fast.
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() || st.Size() > 1<<20 {
-		return nil, os.ErrInvalid
-	}
-	return os.ReadFile(path)
 }
 
 func itoa(n int) string {

@@ -1,7 +1,6 @@
 package dbusguard
 
 import (
-	"errors"
 	"os"
 	"testing"
 )
@@ -87,15 +86,6 @@ func TestRestorePutsEnvironmentBackExactly(t *testing.T) {
 	}
 	if v := os.Getenv(kwalletEnv); v != "1" {
 		t.Errorf("%s = %q", kwalletEnv, v)
-	}
-}
-
-func TestReadFileIgnoresNonRegularFiles(t *testing.T) {
-	if _, err := readFile(t.TempDir()); !errors.Is(err, os.ErrInvalid) {
-		t.Fatalf("readFile(dir) = %v", err)
-	}
-	if _, err := readFile("/dev/null"); !errors.Is(err, os.ErrInvalid) {
-		t.Fatalf("readFile(/dev/null) = %v", err)
 	}
 }
 
