@@ -163,4 +163,3 @@ func refuseAWSVaultFormat(format string) error {
 	}
 	return nil
 }
-

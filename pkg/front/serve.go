@@ -25,8 +25,8 @@ import (
 	"github.com/credo-cli/credo/pkg/creds/plan"
 	"github.com/credo-cli/credo/pkg/keystore/filefast"
 	"github.com/credo-cli/credo/pkg/output"
-	shellstatus "github.com/credo-cli/credo/pkg/status"
 	"github.com/credo-cli/credo/pkg/settings"
+	shellstatus "github.com/credo-cli/credo/pkg/status"
 )
 
 // CoreName is the full binary's name, installed beside credo.

@@ -54,7 +54,7 @@ func parse(path string, data []byte) (map[string]fileValue, Errors) {
 }
 
 // scalar reads a YAML scalar as written after "key:": plain (a " #" starts a
-// comment), single-quoted ('' is a quote) or double-quoted (with \" and \\).
+// comment), single-quoted (a doubled quote is one quote) or double-quoted (with \" and \\).
 // msg says why s is not one; "", "~" and "null" are the empty value.
 func scalar(s string) (value, msg string) {
 	if s == "" {
