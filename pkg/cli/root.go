@@ -88,7 +88,7 @@ func checkFront() (int, bool) {
 }
 
 // secretVars are the CREDO_* variables that hold secrets.
-var secretVars = []string{"CREDO_FILE_PASSPHRASE"}
+var secretVars = []string{"CREDO_FILE_PASSPHRASE", "AWS_VAULT_FILE_PASSPHRASE"}
 
 // Env is what one invocation receives from the outside world.
 type Env struct {
@@ -178,6 +178,7 @@ hands it to a command, your shell, or any AWS SDK as a credential_process.`,
 		NewCmdStatus(f),
 		NewCmdCompletion(f),
 		NewCmdVersion(f),
+		NewCmdImport(f),
 		newCmdRemovePage(),
 	)
 	for name, credos := range awsVaultCommands {

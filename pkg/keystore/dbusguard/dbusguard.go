@@ -129,7 +129,7 @@ func Decide(args []string, lookup func(string) (string, bool), exists func(strin
 	set, _ := settings.Load(settings.Input{Flags: flags, Getenv: getenv, ReadFile: read})
 	backend := set.Backend
 
-	if !NeedsBus(backend) {
+	if !NeedsBus(backend) && !importNeedsBus(args, getenv) {
 		return Result{Backend: backend, Disabled: true, Reason: "backend " + backend + " does not use D-Bus"}
 	}
 	if addr := getenv(busEnv); addr != "" && addr != "autolaunch:" {
@@ -199,4 +199,32 @@ func itoa(n int) string {
 		n /= 10
 	}
 	return string(b[i:])
+}
+
+// importNeedsBus reports whether `credo import aws-vault` reads aws-vault's
+// keyring from a backend that may use D-Bus (--from-backend, else
+// AWS_VAULT_BACKEND; unset means aws-vault's choice, which may be
+// secret-service).
+func importNeedsBus(args []string, getenv func(string) string) bool {
+	i := indexOf(args, "import")
+	if i < 0 || indexOf(args[i:], "aws-vault") < 0 {
+		return false
+	}
+	from, ok := flagValue(args, "from-backend")
+	if !ok {
+		from = getenv("AWS_VAULT_BACKEND")
+	}
+	return NeedsBus(strings.TrimSpace(from))
+}
+
+func indexOf(list []string, s string) int {
+	for i, v := range list {
+		if v == "--" {
+			return -1
+		}
+		if v == s {
+			return i
+		}
+	}
+	return -1
 }

@@ -42,6 +42,10 @@ func TestDecide(t *testing.T) {
 		{name: "settings in ~/.config", env: map[string]string{"HOME": "/home/u", "DBUS_SESSION_BUS_ADDRESS": "unix:path=/x"}, wantBackend: "file", wantOff: true},
 		{name: "indented backend is not top level", env: map[string]string{"CREDO_CONFIG": "/cfg/nested.yaml", "DBUS_SESSION_BUS_ADDRESS": "unix:path=/x"}},
 		{name: "missing settings file", env: map[string]string{"CREDO_CONFIG": "/nope.yaml"}, wantOff: true},
+		{name: "import aws-vault from secret-service keeps the bus for a file credo", args: []string{"import", "aws-vault", "--from-backend", "secret-service"}, env: map[string]string{"CREDO_BACKEND": "file", "DBUS_SESSION_BUS_ADDRESS": "unix:path=/x"}, wantBackend: "file"},
+		{name: "import aws-vault with AWS_VAULT_BACKEND unset may need the bus", args: []string{"import", "aws-vault"}, env: map[string]string{"CREDO_BACKEND": "file", "DBUS_SESSION_BUS_ADDRESS": "unix:path=/x"}, wantBackend: "file"},
+		{name: "import aws-vault from AWS_VAULT_BACKEND=file", args: []string{"import", "aws-vault"}, env: map[string]string{"CREDO_BACKEND": "file", "AWS_VAULT_BACKEND": "file", "DBUS_SESSION_BUS_ADDRESS": "unix:path=/x"}, wantBackend: "file", wantOff: true},
+		{name: "import aws-vault after -- is a child's", args: []string{"exec", "dev", "--", "credo", "import", "aws-vault"}, env: map[string]string{"CREDO_BACKEND": "file", "DBUS_SESSION_BUS_ADDRESS": "unix:path=/x"}, wantBackend: "file", wantOff: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			lookup := func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok }
