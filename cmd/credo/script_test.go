@@ -15,6 +15,9 @@ func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"credo":      func() { os.Exit(front.Main(os.Args[1:])) },
 		"credo-core": func() { os.Exit(cli.Main(os.Args[1:])) },
+		// A stand-in for aws-vault's `add`: writes items the way aws-vault
+		// does, through the keyring library (awsvault_import_test.go).
+		"awsvault-write": func() { os.Exit(awsVaultWrite(os.Args[1:])) },
 	})
 }
 
