@@ -6,9 +6,12 @@ package awscall
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -57,8 +60,12 @@ const (
 // http.DefaultTransport's settings (HTTPS_PROXY, HTTP_PROXY and NO_PROXY
 // honoured) with the bounds above, so that a dead or silent endpoint fails
 // fast. One client serves any number of goroutines.
+//
+// Every answer's body is capped at MaxAnswerBytes (reading past it fails
+// with an *AnswerTooLargeError), and a request whose context came from
+// WithProgress records that an answer began.
 func HTTPClient() *http.Client {
-	return &http.Client{Transport: &http.Transport{
+	return &http.Client{Transport: &boundedTransport{next: &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           (&net.Dialer{Timeout: DialTimeout, KeepAlive: 30 * time.Second}).DialContext,
 		ForceAttemptHTTP2:     true,
@@ -67,5 +74,79 @@ func HTTPClient() *http.Client {
 		TLSHandshakeTimeout:   DialTimeout,
 		ResponseHeaderTimeout: HeaderTimeout,
 		ExpectContinueTimeout: time.Second,
-	}}
+	}}}
+}
+
+// MaxAnswerBytes bounds the body of any answer of an AWS service credo
+// reads: STS answers are about 2 KB, and the largest answer credo reads (an
+// SSO account listing page) stays far below it.
+const MaxAnswerBytes = 1 << 20
+
+// AnswerTooLargeError is the error of reading an answer body past Limit
+// bytes.
+type AnswerTooLargeError struct{ Limit int64 }
+
+func (e *AnswerTooLargeError) Error() string {
+	return fmt.Sprintf("the answer is larger than %d KiB, far more than any real one; refused", e.Limit>>10)
+}
+
+type boundedTransport struct{ next http.RoundTripper }
+
+func (t *boundedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(r)
+	if err != nil {
+		return resp, err
+	}
+	if p, ok := r.Context().Value(progressKey{}).(*Progress); ok {
+		p.answered.Store(true)
+	}
+	resp.Body = &cappedBody{rc: resp.Body, left: MaxAnswerBytes}
+	return resp, nil
+}
+
+type cappedBody struct {
+	rc   io.ReadCloser
+	left int64
+}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		// One byte more tells a body of exactly the limit from a larger one.
+		var one [1]byte
+		if n, _ := b.rc.Read(one[:]); n > 0 {
+			return 0, &AnswerTooLargeError{Limit: MaxAnswerBytes}
+		}
+		return b.rc.Read(p)
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.rc.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+func (b *cappedBody) Close() error { return b.rc.Close() }
+
+// Progress records how far a call got, for its error message.
+type Progress struct{ answered atomic.Bool }
+
+// Answered reports whether an answer's headers arrived: a call that then
+// timed out was slowed down in the middle of the answer, not unanswered.
+func (p *Progress) Answered() bool { return p.answered.Load() }
+
+type progressKey struct{}
+
+// WithProgress returns a context whose requests through HTTPClient record
+// their progress in the returned Progress.
+func WithProgress(ctx context.Context) (context.Context, *Progress) {
+	p := &Progress{}
+	return context.WithValue(ctx, progressKey{}, p), p
+}
+
+// TooLarge finds an *AnswerTooLargeError under err.
+func TooLarge(err error) (*AnswerTooLargeError, bool) {
+	var e *AnswerTooLargeError
+	ok := errors.As(err, &e)
+	return e, ok
 }

@@ -53,8 +53,14 @@ var deniedIdentity = regexp.MustCompile(`(?:User|Principal): (\S+) is not author
 // explain turns the error of step n's call into the error Retrieve returns.
 func (x *run) explain(n *node, err error) error {
 	var ue *UnreachableError
+	var bad *BadAnswerError
 	var se *sourceError
 	switch {
+	case errors.As(err, &bad) && bad.Slow:
+		return hint.Wrap(n.Errorf("%w", err), "the network or a proxy is slow: try again, and check HTTPS_PROXY")
+	case errors.As(err, &bad):
+		return hint.Wrap(n.Errorf("%w", err),
+			"check the STS endpoint settings (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, endpoint_url) and any proxy on the way")
 	case errors.As(err, &ue):
 		return hint.Wrap(n.Errorf("%w", err),
 			"check the network connection, HTTPS_PROXY and the STS endpoint settings (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, endpoint_url)")

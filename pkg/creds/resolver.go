@@ -220,6 +220,13 @@ func (x *run) get(ctx context.Context, n *node, skip string) (aws.Credentials, b
 	if err != nil {
 		return aws.Credentials{}, false, x.explain(n, err)
 	}
+	if now := x.now(); c.CanExpire && !c.Expires.After(now) {
+		// Neither cached nor handed out: every consumer would fail with it.
+		return aws.Credentials{}, false, hint.Wrap(
+			n.Errorf("%s answered with credentials that had already expired (at %s; this computer's clock says %s)",
+				action(n), c.Expires.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339)),
+			"check this computer's clock, and the endpoint settings (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, endpoint_url)")
+	}
 	if n.Notice != "" && x.r.Notice != nil {
 		fmt.Fprintln(x.r.Notice, n.Notice)
 	}

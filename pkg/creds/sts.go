@@ -162,6 +162,23 @@ func (e *UnreachableError) Error() string {
 
 func (e *UnreachableError) Unwrap() error { return e.Err }
 
+// BadAnswerError reports an STS endpoint whose answer credo refused: too
+// large, or too slow to arrive in full.
+type BadAnswerError struct {
+	URL  string
+	Slow bool
+	Err  error
+}
+
+func (e *BadAnswerError) Error() string {
+	if e.Slow {
+		return "STS at " + e.URL + " " + e.Err.Error()
+	}
+	return "STS at " + e.URL + ": " + e.Err.Error()
+}
+
+func (e *BadAnswerError) Unwrap() error { return e.Err }
+
 type stsClient struct {
 	c       *sts.Client
 	url     string
@@ -191,6 +208,7 @@ func call[T any](ctx context.Context, s *stsClient, action string, f func(contex
 	start := time.Now()
 	cctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	cctx, progress := awscall.WithProgress(cctx)
 	out, err := f(cctx)
 	if s.log != nil {
 		s.log.Debug("sts call", "action", action, "endpoint", s.url, "elapsed", time.Since(start).Round(time.Millisecond), "ok", err == nil)
@@ -201,6 +219,12 @@ func call[T any](ctx context.Context, s *stsClient, action string, f func(contex
 	if ctx.Err() != nil {
 		// The caller gave up (Ctrl-C, its own deadline): say so plainly.
 		return out, ctx.Err()
+	}
+	if big, ok := awscall.TooLarge(err); ok {
+		return out, &BadAnswerError{URL: s.url, Err: big}
+	}
+	if cctx.Err() != nil && progress.Answered() {
+		return out, &BadAnswerError{URL: s.url, Slow: true, Err: fmt.Errorf("answered too slowly: the whole answer did not arrive within %s", s.timeout)}
 	}
 	if cctx.Err() != nil {
 		return out, &UnreachableError{URL: s.url, Err: fmt.Errorf("no answer within %s", s.timeout)}

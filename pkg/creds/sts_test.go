@@ -248,3 +248,44 @@ func TestCacheKeys(t *testing.T) {
 		t.Errorf("the user's MFA session key differs from the one roles use")
 	}
 }
+
+// TestHostileSTSAnswers: an answer far too large, credentials that expired
+// before they arrived, and an answer that trickles in each fail with one
+// line saying what happened and a hint, and nothing is cached (issue 11,
+// items 9 and 13).
+func TestHostileSTSAnswers(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		setup func(*stsfake.Server)
+		want  string
+		hint  string
+	}{
+		{"a 2 MiB session token", func(f *stsfake.Server) { f.SetSessionTokenPadding(2 << 20) },
+			"the answer is larger than 1024 KiB", "AWS_ENDPOINT_URL_STS"},
+		{"already expired", func(f *stsfake.Server) { f.SetExpiry(-time.Minute) },
+			"GetSessionToken answered with credentials that had already expired (at 2030-01-02T03:03:05Z; this computer's clock says 2030-01-02T03:04:05Z)", "clock"},
+		{"a trickle", func(f *stsfake.Server) { f.SetTrickle(100 * time.Millisecond) },
+			"answered too slowly: the whole answer did not arrive within 500ms", "HTTPS_PROXY"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			tc.setup(e.fake)
+			mk := NewSTSFunc(STSOptions{Getenv: e.r.Getenv, MaxBackoff: time.Millisecond, CallTimeout: 500 * time.Millisecond})
+			e.r.NewSTS = func(p *config.Profile, c aws.CredentialsProvider) STSAPI { return mk(p, c) }
+			_, err := e.retrieve(Options{}, base())
+			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error %q, want one line with %q", err, tc.want)
+			}
+			t.Logf("credo: %v\ncredo: hint: %s", err, hint.Of(err))
+			if strings.Contains(err.Error(), "no answer within") {
+				t.Errorf("error %q: STS did answer", err)
+			}
+			if h := hint.Of(err); !strings.Contains(h, tc.hint) {
+				t.Errorf("hint %q, want it to mention %s", h, tc.hint)
+			}
+			if e.store.count() != 0 {
+				t.Error("cached the refused credentials")
+			}
+		})
+	}
+}

@@ -149,6 +149,8 @@ type Server struct {
 	mfaCode       string
 	webToken      string
 	fixedExpiry   time.Duration
+	tokenPadding  int
+	trickle       time.Duration
 	keys          map[string]*key
 	deniedRoles   map[string]bool
 	faults        []*fault
@@ -223,6 +225,23 @@ func (s *Server) SetExpiry(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.fixedExpiry = d
+}
+
+// SetSessionTokenPadding makes every issued SessionToken n characters longer
+// (a hostile or broken STS); 0, the default, gives tokens of a real size.
+func (s *Server) SetSessionTokenPadding(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokenPadding = n
+}
+
+// SetTrickle makes the fake write each successful answer a few bytes at a
+// time with a pause of d between writes, after sending its headers at once
+// (a trickling network); 0, the default, writes it at once.
+func (s *Server) SetTrickle(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.trickle = d
 }
 
 // AcceptUnknownKeys makes the fake accept requests signed with keys it was
@@ -363,6 +382,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, e := s.handle(req, r.Header.Get("X-Amz-Security-Token"))
+	trickle := s.trickle
 	s.mu.Unlock()
 	if e != nil {
 		writeError(w, *e)
@@ -370,7 +390,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/xml")
 	w.Header().Set("X-Amzn-Requestid", newRequestID())
-	_, _ = w.Write([]byte(body))
+	if trickle == 0 {
+		_, _ = w.Write([]byte(body))
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+	for i := 0; i < len(body); i += 16 {
+		_, _ = w.Write([]byte(body[i:min(i+16, len(body))]))
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+		select {
+		case <-r.Context().Done():
+			return
+		case <-time.After(trickle):
+		}
+	}
 }
 
 func (s *Server) takeFault(req Request) *Error {
@@ -622,7 +657,7 @@ func (s *Server) issue(action, arn, userID string, kind keyKind, d time.Duration
 		Action:          action,
 		AccessKeyID:     id,
 		SecretAccessKey: randomString(20),
-		SessionToken:    "FwoGZXIvYXdzEFAKE" + randomString(48),
+		SessionToken:    "FwoGZXIvYXdzEFAKE" + randomString(48) + strings.Repeat("A", s.tokenPadding),
 		Expiration:      s.now().Add(d).UTC().Truncate(time.Second),
 		ARN:             arn,
 	}
