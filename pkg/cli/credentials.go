@@ -63,17 +63,18 @@ func (f *Factory) retrieve(ctx context.Context, req credRequest) (retrieved, err
 	}
 	getenv := f.env.Getenv
 	r := &creds.Resolver{
-		Store:     store,
-		NewSTS:    creds.NewSTSFunc(creds.STSOptions{Getenv: getenv, Log: f.log}),
-		Prompt:    &lazyPrompter{f: f, account: chain[0].Raw["ykman_account"]},
-		MFAToken:  req.MFAToken,
-		Getenv:    getenv,
-		Now:       f.env.Now,
-		MinTTL:    f.settings.MinTTL,
-		Locker:    &lazyLocker{f: f},
-		Log:       f.log,
-		Notice:    f.env.IO.ErrOut,
-		NoBrowser: req.NoBrowser,
+		Store:        store,
+		NewSTS:       creds.NewSTSFunc(creds.STSOptions{Getenv: getenv, Log: f.log}),
+		Prompt:       &lazyPrompter{f: f, account: chain[0].Raw["ykman_account"]},
+		MFAToken:     req.MFAToken,
+		ReadMFAToken: f.stdinCode,
+		Getenv:       getenv,
+		Now:          f.env.Now,
+		MinTTL:       f.settings.MinTTL,
+		Locker:       &lazyLocker{f: f},
+		Log:          f.log,
+		Notice:       f.env.IO.ErrOut,
+		NoBrowser:    req.NoBrowser,
 	}
 	c, origin, err := r.RetrieveOrigin(ctx, chain, creds.Options{Duration: req.Duration, NoSession: req.NoSession})
 	if err != nil {

@@ -71,7 +71,7 @@ func addCredentialFlags(cmd *cobra.Command, req *credRequest) {
 	fl := cmd.Flags()
 	fl.DurationVarP(&req.Duration, "duration", "d", 0, "Session `duration` (default: the profile's duration_seconds, else 1h for roles, 12h for session tokens)")
 	fl.BoolVarP(&req.NoSession, "no-session", "n", false, "Use the long-term keys directly, without a session token")
-	fl.StringVarP(&req.MFAToken, "mfa-token", "t", "", "MFA `code` to use instead of asking")
+	fl.StringVarP(&req.MFAToken, "mfa-token", "t", "", "MFA `code` to use instead of asking (- reads it from standard input)")
 	fl.StringVar(&req.Region, "region", "", "AWS `region` to hand out (default: the profile's region)")
 	fl.BoolVar(&req.NoBrowser, "no-browser", false, "For SSO sign-in: print the URL and code, open nothing")
 }

@@ -22,6 +22,10 @@ type Factory struct {
 	noticeOnce sync.Once
 	notice     *noticeWriter
 
+	stdinCodeOnce sync.Once
+	stdinCodeVal  string
+	stdinCodeErr  error
+
 	storeOnce sync.Once
 	store     keystore.Store
 	storeErr  error

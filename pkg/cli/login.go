@@ -107,7 +107,7 @@ minutes. --stdout prints the URL instead; treat it as a secret.`,
 	fl.StringVar(&opts.Path, "path", "", "Console `path` (s3/home) or full console URL to open")
 	fl.StringVar(&opts.Request.Region, "region", "", "Console `region` (default: the profile's region)")
 	fl.DurationVarP(&opts.Duration, "duration", "d", 0, "Console session `duration` (default: the profile's duration_seconds, else 1h)")
-	fl.StringVarP(&opts.Request.MFAToken, "mfa-token", "t", "", "MFA `code` to use instead of asking")
+	fl.StringVarP(&opts.Request.MFAToken, "mfa-token", "t", "", "MFA `code` to use instead of asking (- reads it from standard input)")
 	fl.BoolVarP(&opts.Request.NoSession, "no-session", "n", false, "Assume a role straight from the long-term keys, without an MFA session token (allows console sessions over 1h)")
 	return cmd
 }

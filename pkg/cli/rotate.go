@@ -39,6 +39,8 @@ type RotateOptions struct {
 
 	Profile  string
 	MFAToken string
+	// ReadMFAToken reads the code of --mfa-token - from standard input.
+	ReadMFAToken func() (string, error)
 }
 
 // NewCmdRotate builds `credo rotate`.
@@ -73,13 +75,14 @@ When the profile has mfa_serial, the IAM calls are made with an MFA session
 			opts.Log = f.log
 			opts.Lock = (&lazyLocker{f: f}).Lock
 			opts.Prompter = f.Prompter
+			opts.ReadMFAToken = f.stdinCode
 			if runF != nil {
 				return runF(opts)
 			}
 			return rotateRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.MFAToken, "mfa-token", "t", "", "The MFA `code` to use instead of asking (profiles with mfa_serial)")
+	cmd.Flags().StringVarP(&opts.MFAToken, "mfa-token", "t", "", "The MFA `code` to use instead of asking (profiles with mfa_serial; - reads it from standard input)")
 	addForeignFlags(cmd.Flags(), awsVaultCommandFlags["rotate"])
 	return cmd
 }
@@ -168,6 +171,11 @@ func mfaCodeFunc(opts *RotateOptions, p *config.Profile) func(context.Context, s
 		switch {
 		case opts.MFAToken != "":
 			code = opts.MFAToken
+			if code == "-" && opts.ReadMFAToken != nil {
+				if code, err = opts.ReadMFAToken(); err != nil {
+					return "", fmt.Errorf("--mfa-token: %w", err)
+				}
+			}
 			if err := prompt.ValidCode(code); err != nil {
 				return "", fmt.Errorf("--mfa-token: %w", err)
 			}

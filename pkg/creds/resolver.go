@@ -66,8 +66,12 @@ type Resolver struct {
 	// region and endpoint settings apply to the whole chain. See NewSTSFunc.
 	NewSTS func(p *config.Profile, creds aws.CredentialsProvider) STSAPI
 	Prompt prompt.Prompter
-	// MFAToken is the code given with --mfa-token.
+	// MFAToken is the code given with --mfa-token; "-" means ReadMFAToken's.
 	MFAToken string
+	// ReadMFAToken reads the code of --mfa-token - (from standard input),
+	// called only when a step needs a code; the caller makes repeated
+	// calls return the first answer.
+	ReadMFAToken func() (string, error)
 	// Getenv reads the environment (credential_source = Environment,
 	// AWS_ENDPOINT_URL_STS for cache keys, USER); nil reads nothing.
 	Getenv func(string) string
@@ -261,13 +265,28 @@ func (x *run) checkGivenCode(n *node) error {
 	}
 	for m := n; m != nil; m = m.Source {
 		if m.Serial != "" {
-			if err := prompt.ValidCode(x.r.MFAToken); err != nil {
+			c, err := x.givenToken()
+			if err == nil {
+				err = prompt.ValidCode(c)
+			}
+			if err != nil {
 				return m.Errorf("--mfa-token: %w", err)
 			}
 			return nil
 		}
 	}
 	return nil
+}
+
+// givenToken is the code of --mfa-token, read from standard input for "-".
+func (x *run) givenToken() (string, error) {
+	if x.r.MFAToken != "-" {
+		return x.r.MFAToken, nil
+	}
+	if x.r.ReadMFAToken == nil {
+		return "", errors.New("\"-\" (read the code from standard input) is not available here")
+	}
+	return x.r.ReadMFAToken()
 }
 
 // code returns the MFA code for serial: --mfa-token, else the profile's
@@ -282,8 +301,10 @@ func (x *run) code(ctx context.Context, n *node) (string, error) {
 	)
 	switch {
 	case x.r.MFAToken != "":
-		c = x.r.MFAToken
-		if err = prompt.ValidCode(c); err != nil {
+		if c, err = x.givenToken(); err == nil {
+			err = prompt.ValidCode(c)
+		}
+		if err != nil {
 			return "", n.Errorf("--mfa-token: %w", err)
 		}
 	case mfaProcess(n, x.target) != "":
