@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/credo-cli/credo/pkg/config"
 	"github.com/credo-cli/credo/pkg/iostreams"
 	"github.com/credo-cli/credo/pkg/keystore"
 )
@@ -14,6 +15,7 @@ import (
 type ClearOptions struct {
 	IO      *iostreams.IOStreams
 	Store   func() (keystore.Store, error)
+	Config  func() (*config.Config, error)
 	Profile string // "" for all
 }
 
@@ -37,6 +39,7 @@ Long-term keys stay. The AWS CLI's SSO token cache is left alone.`,
 				opts.Profile = args[0]
 			}
 			opts.Store = f.Store
+			opts.Config = f.lazyConfig
 			if runF != nil {
 				return runF(opts)
 			}
@@ -54,6 +57,14 @@ func clearRun(opts *ClearOptions) error {
 	refs, err := store.Sessions(opts.Profile)
 	if err != nil {
 		return err
+	}
+	if opts.Profile != "" && len(refs) == 0 {
+		// A mistyped name fails as it does everywhere, rather than
+		// clearing nothing. The files' syntax errors are not clear's business.
+		cfg, _ := opts.Config()
+		if err := knownProfile(cfg, store, opts.Profile); err != nil {
+			return err
+		}
 	}
 	n := 0
 	for _, r := range refs {

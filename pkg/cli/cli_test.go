@@ -147,7 +147,7 @@ func TestRunExitStatuses(t *testing.T) {
 		{[]string{"list", "--no-such-flag"}, 2, "credo: unknown flag: --no-such-flag"},
 		{[]string{"export", "--format", "yaml", "p"}, 2, `credo: unknown format "yaml"`},
 		{[]string{"--backend", "floppy", "list"}, 2, `credo: --backend: unknown value "floppy"`},
-		{[]string{"remove", "nobody", "--force"}, 1, `credo: profile "nobody" has no stored keys or sessions`},
+		{[]string{"remove", "nobody", "--force"}, 1, `credo: profile "nobody" not found in `},
 	} {
 		ios, _, _, errOut := iostreams.Test()
 		dir := t.TempDir()

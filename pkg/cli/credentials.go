@@ -61,6 +61,9 @@ func (f *Factory) retrieve(ctx context.Context, req credRequest) (retrieved, err
 	if err != nil {
 		return retrieved{}, err
 	}
+	if err := knownProfile(cfg, store, req.Profile); err != nil {
+		return retrieved{}, err
+	}
 	getenv := f.env.Getenv
 	r := &creds.Resolver{
 		Store:        store,

@@ -66,6 +66,11 @@ func removeRun(opts *RemoveOptions) error {
 		return err
 	}
 	if !hasKey && len(refs) == 0 {
+		if cfg, _ := opts.Config(); cfg == nil || !cfg.HasSyntaxErrors() {
+			if err := knownProfile(cfg, store, opts.Profile); err != nil {
+				return err
+			}
+		}
 		return hint.New(fmt.Sprintf("profile %q has no stored keys or sessions", opts.Profile), "run \"credo list\" to see what is stored")
 	}
 	if !opts.Force {

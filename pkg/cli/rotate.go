@@ -97,6 +97,13 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 	}
 	p, ok := cfg.Profile(opts.Profile)
 	if !ok {
+		st, err := opts.Store()
+		if err != nil {
+			return err
+		}
+		if err := knownProfile(cfg, st, opts.Profile); err != nil {
+			return err
+		}
 		// Keys may be stored for a profile that the config file lacks
 		// (credo add --add-config=false): defaults then.
 		p = &config.Profile{Name: opts.Profile}

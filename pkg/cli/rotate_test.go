@@ -160,10 +160,10 @@ func TestRotateRun(t *testing.T) {
 			t.Fatalf("err = %v, hint %q", err, hint.Of(err))
 		}
 	})
-	t.Run("no stored key", func(t *testing.T) {
+	t.Run("unknown profile", func(t *testing.T) {
 		opts.Profile = "ghost"
 		err := rotateRun(context.Background(), opts)
-		if !errors.Is(err, keystore.ErrNotFound) || !strings.Contains(hint.Of(err), `credo add ghost`) {
+		if !errors.Is(err, ErrUnknownProfile) || !strings.Contains(hint.Of(err), `credo add ghost`) {
 			t.Fatalf("err = %v, hint %q", err, hint.Of(err))
 		}
 	})

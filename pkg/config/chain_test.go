@@ -207,7 +207,7 @@ func TestChainHintForBareSection(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error")
 	}
-	if h := hint.Of(err); h != "in "+f.ConfigPath+" a profile's section is [profile base], not [base]" {
+	if h := hint.Of(err); h != "use [profile base] instead of [base] in "+f.ConfigPath {
 		t.Fatalf("hint = %q", h)
 	}
 }

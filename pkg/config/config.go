@@ -197,10 +197,19 @@ func (c *Config) where() string {
 }
 
 func (c *Config) missingHint(name string) string {
-	if c.bare[name] {
-		return "in " + c.Files.ConfigPath + " a profile's section is [profile " + name + "], not [" + name + "]"
+	if h := c.SectionHint(name); h != "" {
+		return h
 	}
 	return "add a [profile " + name + "] section to " + c.Files.ConfigPath
+}
+
+// SectionHint is the hint for a profile that the config file has as
+// [name], which the AWS tools take for no profile at all; "" otherwise.
+func (c *Config) SectionHint(name string) string {
+	if c.bare[name] {
+		return "use [profile " + name + "] instead of [" + name + "] in " + c.Files.ConfigPath
+	}
+	return ""
 }
 
 // build gathers the sections of both files into profiles and checks them.
