@@ -1,0 +1,25 @@
+package audit
+
+import (
+	"os"
+	"path/filepath"
+)
+
+// RanBy records as the requester the process that ran credo (the shell
+// evaluating export, or the SDK running credential_process) and its parent.
+func (e *Entry) RanBy() {
+	e.PID = os.Getppid()
+	e.Process = ProcName(e.PID)
+	e.PPID = ParentOf(e.PID)
+	e.Parent = ProcName(e.PPID)
+}
+
+// Runs records as the requester command, running as pid with parent ppid:
+// for exec, the command credo becomes (credo's own pid and parent) or
+// starts (the child's pid, credo's own as parent).
+func (e *Entry) Runs(command string, pid, ppid int) {
+	e.PID = pid
+	e.Process = filepath.Base(command)
+	e.PPID = ppid
+	e.Parent = ProcName(ppid)
+}
