@@ -27,8 +27,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -48,6 +46,9 @@ const (
 	ViaLogin             = "login"
 	ViaRotate            = "rotate"
 )
+
+// SourceCreateAccessKey is the source of the key `credo rotate` makes.
+const SourceCreateAccessKey = "CreateAccessKey"
 
 // Entry is one line of the log. It has no field that could hold a secret.
 type Entry struct {
@@ -78,7 +79,13 @@ type Entry struct {
 	Process string `json:"process,omitempty"`
 	PPID    int    `json:"ppid,omitempty"`
 	Parent  string `json:"parent,omitempty"`
+
+	raw []byte // the line as stored, for entries Read returns
 }
+
+// Line is the entry's line as stored (without the newline), for entries
+// that Read returned; nil otherwise.
+func (e Entry) Line() []byte { return e.raw }
 
 // Config says whether and where the log is written.
 type Config struct {
@@ -112,52 +119,14 @@ func DefaultPath(getenv func(string) string) string {
 	return filepath.Join(home, ".local", "state", "credo", FileName)
 }
 
-// Settings turns the values of the audit_log and audit_max_size settings
-// ("" = default) into a Config. Both binaries call it, so a value one
-// refuses the other refuses too.
-func Settings(enabled, maxSize string, getenv func(string) string) (Config, error) {
-	c := Config{Path: DefaultPath(getenv), MaxSize: DefaultMaxSize}
-	if enabled != "" {
-		on, err := strconv.ParseBool(enabled)
-		if err != nil {
-			return Config{}, fmt.Errorf("setting audit_log: %q is not true or false", enabled)
-		}
-		c.Off = !on
-	}
-	if maxSize != "" {
-		n, err := ParseSize(maxSize)
-		if err != nil {
-			return Config{}, fmt.Errorf("setting audit_max_size: %w", err)
-		}
-		c.MaxSize = n
-	}
-	return c, nil
-}
-
 // minSize keeps a rotation from happening on every line.
 const minSize = 4 << 10
 
-// ParseSize reads a size such as 10MiB, 512KiB, 10M, 1G or 65536 (bytes);
-// K, M and G count in 1024s, as the i-forms do.
-func ParseSize(s string) (int64, error) {
-	t := strings.TrimSpace(s)
-	i := 0
-	for i < len(t) && t[i] >= '0' && t[i] <= '9' {
-		i++
-	}
-	n, err := strconv.ParseInt(t[:i], 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%q is not a size such as 10MiB", s)
-	}
-	unit := strings.ToLower(strings.TrimSpace(t[i:]))
-	mult := map[string]int64{"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20, "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30}[unit]
-	if mult == 0 || n > (1<<62)/mult {
-		return 0, fmt.Errorf("%q is not a size such as 10MiB", s)
-	}
-	if n*mult < minSize {
-		return 0, fmt.Errorf("%q is below the 4KiB minimum (set audit_log: false to turn the log off)", s)
-	}
-	return n * mult, nil
+// NewConfig is the Config of the audit_log (on) and audit_max_size
+// settings (package settings reads both); a size under 4KiB counts as
+// 4KiB, so that the log is always bounded and never rotated at every line.
+func NewConfig(on bool, maxSize int64, getenv func(string) string) Config {
+	return Config{Off: !on, Path: DefaultPath(getenv), MaxSize: max(maxSize, minSize)}
 }
 
 // Record appends e to the log c names, unless it is off. Its error is for
@@ -296,6 +265,7 @@ func scan(r io.Reader, fn func(Entry)) (skipped int, err error) {
 			skipped++
 			continue
 		}
+		e.raw = append([]byte(nil), line...)
 		fn(e)
 	}
 	return skipped, sc.Err()

@@ -194,30 +194,20 @@ func TestReadSkipsBrokenLines(t *testing.T) {
 	}
 }
 
-func TestSettings(t *testing.T) {
+func TestConfig(t *testing.T) {
 	env := map[string]string{"XDG_STATE_HOME": "/state", "HOME": "/home/u"}
 	getenv := func(k string) string { return env[k] }
-	c, err := Settings("", "", getenv)
-	if err != nil || c.Off || c.MaxSize != DefaultMaxSize || c.Path != filepath.Join("/state", "credo", FileName) {
-		t.Fatalf("defaults: %+v %v", c, err)
+	c := NewConfig(true, DefaultMaxSize, getenv)
+	if c.Off || c.MaxSize != DefaultMaxSize || c.Path != filepath.Join("/state", "credo", FileName) {
+		t.Fatalf("defaults: %+v", c)
 	}
-	if c, err := Settings("false", "512KiB", getenv); err != nil || !c.Off || c.MaxSize != 512<<10 {
-		t.Fatalf("off: %+v %v", c, err)
+	if c := NewConfig(false, 0, getenv); !c.Off || c.MaxSize != 4<<10 {
+		t.Fatalf("off, size 0: %+v", c)
 	}
 	delete(env, "XDG_STATE_HOME")
 	if runtime.GOOS != "windows" {
-		if c, _ := Settings("", "", getenv); c.Path != "/home/u/.local/state/credo/audit.log" {
+		if c := NewConfig(true, 0, getenv); c.Path != "/home/u/.local/state/credo/audit.log" {
 			t.Fatalf("without XDG_STATE_HOME: %s", c.Path)
-		}
-	}
-	for _, bad := range [][2]string{{"maybe", ""}, {"", "lots"}, {"", "10TB"}, {"", "1k"}, {"", "-5M"}} {
-		if _, err := Settings(bad[0], bad[1], getenv); err == nil {
-			t.Errorf("%q accepted", bad)
-		}
-	}
-	for in, want := range map[string]int64{"10MiB": 10 << 20, "10M": 10 << 20, "512 kb": 512 << 10, "1G": 1 << 30, "65536": 65536} {
-		if got, err := ParseSize(in); err != nil || got != want {
-			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
 	if err := Record(Config{Off: true}, Entry{}); err != nil {

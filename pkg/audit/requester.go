@@ -23,3 +23,12 @@ func (e *Entry) Runs(command string, pid, ppid int) {
 	e.PPID = ppid
 	e.Parent = ProcName(ppid)
 }
+
+// ExportVia is how `export --format format` hands credentials out: the json
+// format is the credential_process one, the others go to a shell or file.
+func ExportVia(format string) (via, fmt string) {
+	if format == "json" {
+		return ViaCredentialProcess, ""
+	}
+	return ViaExport, format
+}

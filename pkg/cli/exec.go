@@ -10,12 +10,17 @@ import (
 	"os/signal"
 	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/credo-cli/credo/pkg/audit"
+	"github.com/credo-cli/credo/pkg/creds/plan"
 	"github.com/credo-cli/credo/pkg/harden"
 	"github.com/credo-cli/credo/pkg/hint"
 	"github.com/credo-cli/credo/pkg/iostreams"
@@ -36,6 +41,9 @@ type ExecOptions struct {
 	// Log is the --debug log, for the endpoints of --server and
 	// --ec2-server (it is set up after the flags are parsed).
 	Log func() *slog.Logger
+	// Audit records credentials handed out; nil records nothing.
+	Audit func(audit.Entry)
+	Now   func() time.Time
 
 	Request     credRequest
 	Command     []string
@@ -47,7 +55,7 @@ type ExecOptions struct {
 // NewCmdExec builds `credo exec`.
 func NewCmdExec(f *Factory, runF func(*ExecOptions) error) *cobra.Command {
 	opts := &ExecOptions{IO: f.env.IO, Retrieve: f.retrieve, Getenv: f.env.Getenv, Environ: f.env.Environ,
-		Log: func() *slog.Logger { return f.log }}
+		Log: func() *slog.Logger { return f.log }, Audit: f.audit, Now: f.env.Now}
 	if runtime.GOOS != "windows" {
 		opts.Replace = func(path string, argv, env []string) error {
 			return harden.WithUserCoreLimit(func() error { return syscall.Exec(path, argv, env) })
@@ -139,25 +147,66 @@ func execRun(ctx context.Context, opts *ExecOptions) error {
 	region := r.Region
 	env := output.ChildEnv(opts.Environ(), opts.Request.Profile, region)
 
+	record := func(r retrieved, via string, pid, ppid int) {
+		if opts.Audit != nil {
+			e := auditEntry(opts.Now(), opts.Request.Profile, r, via)
+			e.Runs(argv[0], pid, ppid)
+			opts.Audit(e)
+		}
+	}
 	if !opts.Server && !opts.EC2Server {
 		for _, kv := range output.Vars(r.output(), "") {
 			env = append(env, kv[0]+"="+kv[1])
 		}
 		if opts.Replace != nil {
+			// The command will run as this very process.
+			record(r, audit.ViaExec, os.Getpid(), os.Getppid())
 			err := opts.Replace(path, argv, env)
 			return fmt.Errorf("running %s: %w", argv[0], err)
 		}
-		return runChild(ctx, path, argv, env, opts.IO)
+		return runChild(ctx, path, argv, env, opts.IO, func(pid int) { record(r, audit.ViaExec, pid, os.Getpid()) })
 	}
 
 	if r.RoleARN != "" {
 		env = append(env, "CREDO_ROLE_ARN="+r.RoleARN)
 	}
+	// Each answer of the endpoint is an audit line: the first after a
+	// retrieve says where the credentials came from, later ones that the
+	// endpoint served them from memory.
+	var (
+		mu       sync.Mutex
+		last     = r
+		fresh    = true
+		childPID atomic.Int64
+	)
 	provider := func(ctx context.Context) (aws.Credentials, error) {
 		got, err := opts.Retrieve(ctx, opts.Request)
+		if err == nil {
+			mu.Lock()
+			// The retrieve above, before the command started, is not yet
+			// logged: its origin (an STS call, say) is the one to record.
+			if !fresh || got.Creds.AccessKeyID != last.Creds.AccessKeyID {
+				last, fresh = got, true
+			}
+			mu.Unlock()
+		}
 		return got.Creds, err
 	}
-	srvOpts := server.Options{Region: region}
+	via := audit.ViaECSServer
+	if opts.EC2Server {
+		via = audit.ViaEC2Server
+	}
+	served := func(c aws.Credentials) {
+		mu.Lock()
+		got := last
+		if !fresh || got.Creds.AccessKeyID != c.AccessKeyID {
+			got.Creds, got.Origin.Source = c, plan.OriginCache
+		}
+		fresh = false
+		mu.Unlock()
+		record(got, via, int(childPID.Load()), os.Getpid())
+	}
+	srvOpts := server.Options{Region: region, Served: served}
 	if opts.Log != nil {
 		srvOpts.Log = opts.Log()
 	}
@@ -176,14 +225,15 @@ func execRun(ctx context.Context, opts *ExecOptions) error {
 		defer srv.Close()
 		env = append(env, "AWS_EC2_METADATA_SERVICE_ENDPOINT="+srv.Endpoint())
 	}
-	return runChild(ctx, path, argv, env, opts.IO)
+	return runChild(ctx, path, argv, env, opts.IO, func(pid int) { childPID.Store(int64(pid)) })
 }
 
 // runChild runs the command, passes on the signals credo receives, and
 // turns its exit into credo's: its status, or 128+N when signal N killed it.
 // credo outlives the command whatever the signal: the endpoints of
-// --server must serve it to its end.
-func runChild(ctx context.Context, path string, argv, env []string, ios *iostreams.IOStreams) error {
+// --server must serve it to its end. started is called with the command's
+// pid once it runs.
+func runChild(ctx context.Context, path string, argv, env []string, ios *iostreams.IOStreams, started func(pid int)) error {
 	cmd := exec.Command(path, argv[1:]...)
 	cmd.Args = argv
 	cmd.Env = env
@@ -197,6 +247,7 @@ func runChild(ctx context.Context, path string, argv, env []string, ios *iostrea
 	if err := harden.WithUserCoreLimit(cmd.Start); err != nil {
 		return fmt.Errorf("running %s: %w", argv[0], err)
 	}
+	started(cmd.Process.Pid)
 	done := make(chan struct{})
 	go func() {
 		for {

@@ -3,9 +3,11 @@ package cli
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/credo-cli/credo/pkg/audit"
 	"github.com/credo-cli/credo/pkg/iostreams"
 	"github.com/credo-cli/credo/pkg/output"
 )
@@ -14,15 +16,18 @@ import (
 type ExportOptions struct {
 	IO       *iostreams.IOStreams
 	Retrieve func(ctx context.Context, req credRequest) (retrieved, error)
-	Request  credRequest
-	Format   string
+	// Audit records credentials handed out; nil records nothing.
+	Audit   func(audit.Entry)
+	Now     func() time.Time
+	Request credRequest
+	Format  string
 }
 
 var exportFormats = output.Formats
 
 // NewCmdExport builds `credo export`.
 func NewCmdExport(f *Factory, runF func(*ExportOptions) error) *cobra.Command {
-	opts := &ExportOptions{IO: f.env.IO, Retrieve: f.retrieve}
+	opts := &ExportOptions{IO: f.env.IO, Retrieve: f.retrieve, Audit: f.audit, Now: f.env.Now}
 	cmd := &cobra.Command{
 		Use:   "export [<profile>]",
 		Short: "Print temporary credentials for a profile",
@@ -80,6 +85,13 @@ func exportRun(ctx context.Context, opts *ExportOptions) error {
 	r, err := opts.Retrieve(ctx, opts.Request)
 	if err != nil {
 		return err
+	}
+	if opts.Audit != nil {
+		via, format := audit.ExportVia(opts.Format)
+		e := auditEntry(opts.Now(), opts.Request.Profile, r, via)
+		e.Format = format
+		e.RanBy()
+		opts.Audit(e)
 	}
 	return output.Write(opts.IO.Out, opts.Format, opts.Request.Profile, r.output(), r.Region)
 }

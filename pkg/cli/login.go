@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
+	"github.com/credo-cli/credo/pkg/audit"
 	"github.com/credo-cli/credo/pkg/config"
 	"github.com/credo-cli/credo/pkg/creds"
 	"github.com/credo-cli/credo/pkg/creds/plan"
@@ -46,6 +47,9 @@ type LoginOptions struct {
 	Open   func(ctx context.Context, url string) error
 	Getenv func(string) string
 	Log    func() *slog.Logger
+	// Audit records credentials handed out; nil records nothing.
+	Audit func(audit.Entry)
+	Now   func() time.Time
 
 	Request  credRequest
 	Duration time.Duration
@@ -66,7 +70,9 @@ func NewCmdLogin(f *Factory, runF func(*LoginOptions) error) *cobra.Command {
 		Open:   f.openViaPage(login.Opener(getenv, runtime.GOOS, f.env.IO.ErrOut)),
 		Getenv: getenv,
 		// The logger is set up after the flags are parsed.
-		Log: func() *slog.Logger { return f.log },
+		Log:   func() *slog.Logger { return f.log },
+		Audit: f.audit,
+		Now:   f.env.Now,
 	}
 	cmd := &cobra.Command{
 		Use:   "login [<profile>]",
@@ -163,6 +169,11 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 	})
 	if err != nil {
 		return err
+	}
+	if opts.Audit != nil {
+		e := auditEntry(opts.Now(), opts.Request.Profile, r, audit.ViaLogin)
+		e.RanBy()
+		opts.Audit(e)
 	}
 	if opts.Stdout {
 		_, err := fmt.Fprintln(opts.IO.Out, url)

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
+	"github.com/credo-cli/credo/pkg/audit"
 	"github.com/credo-cli/credo/pkg/config"
 	"github.com/credo-cli/credo/pkg/hint"
 	"github.com/credo-cli/credo/pkg/iostreams"
@@ -36,6 +37,8 @@ type RotateOptions struct {
 	// Clients, when set, replaces the IAM and STS clients (tests).
 	Clients func(p *config.Profile) (rotate.IAMAPI, rotate.STSAPI)
 	Log     *slog.Logger
+	// Audit records the new key; nil records nothing.
+	Audit func(audit.Entry)
 
 	Profile  string
 	MFAToken string
@@ -45,7 +48,7 @@ type RotateOptions struct {
 
 // NewCmdRotate builds `credo rotate`.
 func NewCmdRotate(f *Factory, runF func(*RotateOptions) error) *cobra.Command {
-	opts := &RotateOptions{IO: f.env.IO, Getenv: f.env.Getenv, Environ: f.env.Environ, Now: f.env.Now}
+	opts := &RotateOptions{IO: f.env.IO, Getenv: f.env.Getenv, Environ: f.env.Environ, Now: f.env.Now, Audit: f.audit}
 	cmd := &cobra.Command{
 		Use:   "rotate [<profile>]",
 		Short: "Replace a profile's stored access key with a new one",
@@ -151,6 +154,11 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 	res, err := r.Rotate(ctx, opts.Profile)
 	if err != nil {
 		return err
+	}
+	if opts.Audit != nil && res.NewKeyID != "" {
+		e := audit.Entry{Time: opts.Now(), Profile: opts.Profile, Source: audit.SourceCreateAccessKey, AccessKeyID: res.NewKeyID, Via: audit.ViaRotate}
+		e.RanBy()
+		opts.Audit(e)
 	}
 	if res.Recovery == rotate.RecoveryFinished {
 		fmt.Fprintf(opts.IO.ErrOut, "Finished the interrupted rotation of profile %q.\n", opts.Profile)

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/credo-cli/credo/pkg/audit"
 	"github.com/credo-cli/credo/pkg/build"
 	"github.com/credo-cli/credo/pkg/config"
 	"github.com/credo-cli/credo/pkg/creds/plan"
@@ -53,6 +54,9 @@ type request struct {
 	region  string
 	backend string
 	command []string // exec: the command after --; nil for $SHELL
+
+	audit audit.Config      // set by cached
+	chain []*config.Profile // set by cached
 }
 
 // Serve handles args when it can. handled is false when credo-core must run
@@ -75,6 +79,7 @@ func Serve(args []string, env *Env) (status int, handled bool) {
 		return 0, false
 	}
 	if req.verb == "export" {
+		record(env, req, c, "")
 		return exitFor(output.Write(env.Stdout, req.format, req.profile, c, region)), true
 	}
 	if env.Getenv("CREDO_PROFILE") != "" {
@@ -96,6 +101,7 @@ func Serve(args []string, env *Env) (status int, handled bool) {
 	for _, kv := range output.Vars(c, "") {
 		childEnv = append(childEnv, kv[0]+"="+kv[1])
 	}
+	record(env, req, c, argv[0])
 	if err := env.Exec(path, argv, childEnv); err != nil {
 		return 0, false
 	}
@@ -218,6 +224,7 @@ func cached(req *request, env *Env) (output.Credentials, string, bool) {
 	if dir, err = filefast.ExpandTilde(dir, getenv); err != nil {
 		return output.Credentials{}, "", false
 	}
+	req.audit = audit.NewConfig(set.AuditLog, set.AuditMaxSize, getenv)
 
 	profile := firstOf(req.profile, getenv("AWS_PROFILE"), "default")
 	home := firstOf(getenv("HOME"), getenv("USERPROFILE"))
@@ -237,7 +244,7 @@ func cached(req *request, env *Env) (output.Credentials, string, bool) {
 	if err != nil {
 		return output.Credentials{}, "", false
 	}
-	req.profile = profile
+	req.profile, req.chain = profile, chain
 	region := output.Region(req.region, chain[0].Region, getenv)
 	return output.Credentials{
 		AccessKeyID:     s.AccessKeyID,

@@ -45,6 +45,9 @@ type Options struct {
 	// Log receives one debug record per request and a warning when the provider fails. It never
 	// receives a secret. Default: discard.
 	Log *slog.Logger
+	// Served, when set, is called with the credentials of every answer that hands some out
+	// (credo's audit log records each one).
+	Served func(aws.Credentials)
 }
 
 // DefaultRoleName is the role name the IMDS endpoint lists when Options.RoleName is empty.
@@ -236,6 +239,9 @@ func (b *base) credentials(ctx context.Context) (aws.Credentials, time.Time, err
 	exp := creds.Expires
 	if !creds.CanExpire || exp.IsZero() {
 		exp = b.opts.Now().Add(staticLifetime)
+	}
+	if b.opts.Served != nil {
+		b.opts.Served(creds)
 	}
 	return creds, exp.UTC(), nil
 }

@@ -17,6 +17,7 @@ var leanPackages = []string{
 	"github.com/credo-cli/credo/pkg/hint",
 	"github.com/credo-cli/credo/pkg/build",
 	"github.com/credo-cli/credo/pkg/status",
+	"github.com/credo-cli/credo/pkg/audit",
 }
 
 // heavy are import path prefixes whose initialisation costs the front
