@@ -93,7 +93,9 @@ func TestInteractiveAddListRemove(t *testing.T) {
 	s := startPTY(t, env, "add", "dev")
 	s.answer("Access key ID: ", "AKIAIOSFODNN7EXAMPLE")
 	s.answer("Secret access key: ", testSecret)
-	s.answer("Passphrase for the credo file keyring: ", "right horse battery")
+	// A new keyring asks for its passphrase twice.
+	s.answer("New passphrase for the credo file keyring ", "right horse battery")
+	s.answer("Repeat the passphrase: ", "right horse battery")
 	err, screen := s.wait()
 	if err != nil {
 		t.Fatalf("add: %v\n%s", err, screen)
@@ -101,8 +103,8 @@ func TestInteractiveAddListRemove(t *testing.T) {
 	if strings.Contains(screen, testSecret) {
 		t.Fatalf("the secret was echoed:\n%s", screen)
 	}
-	if strings.Count(screen, "Passphrase for the credo file keyring") != 1 {
-		t.Fatalf("the passphrase was not asked exactly once:\n%s", screen)
+	if strings.Count(screen, "New passphrase for the credo file keyring") != 1 || strings.Count(screen, "Repeat the passphrase") != 1 {
+		t.Fatalf("the new passphrase was not asked exactly twice:\n%s", screen)
 	}
 	if !strings.Contains(screen, `Added keys AKIAIOSFODNN7EXAMPLE for profile "dev"`) {
 		t.Fatalf("no confirmation:\n%s", screen)
@@ -118,13 +120,16 @@ func TestInteractiveAddListRemove(t *testing.T) {
 		t.Fatalf("declining the replacement: err=%v\n%s", err, screen)
 	}
 
-	// A wrong passphrase is one clear line, and nothing is written.
+	// A wrong passphrase is asked again, three times in all; then one
+	// clear line, and nothing is written.
 	s = startPTY(t, env, "add", "other")
 	s.answer("Access key ID: ", "AKIAIOSFODNN7EXAMPLE")
 	s.answer("Secret access key: ", testSecret)
 	s.answer("Passphrase for the credo file keyring: ", "wrong")
+	s.answer("Wrong passphrase; try again: ", "wrong again")
+	s.answer("Wrong passphrase; try again: ", "still wrong")
 	err, screen = s.wait()
-	if err == nil || !strings.Contains(screen, "wrong passphrase") {
+	if err == nil || !strings.Contains(screen, "wrong passphrase") || strings.Count(screen, "try again") != 2 {
 		t.Fatalf("wrong passphrase: err=%v\n%s", err, screen)
 	}
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/rand"
 	"os"
 	"path/filepath"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/credo-cli/credo/pkg/cli"
 	"github.com/credo-cli/credo/pkg/front"
+	"github.com/credo-cli/credo/pkg/keystore/filefast"
 )
 
 func TestMain(m *testing.M) {
@@ -70,7 +72,22 @@ func scriptParams(dir string) testscript.Params {
 					return err
 				}
 			}
-			return nil
+			return cheapKeyring(filepath.Join(work, "keyring"), "test passphrase")
 		},
 	}
+}
+
+// cheapKeyring makes the file keyring folder dir with a version 2 header
+// whose key derivation is cheap, so that the tests' many processes do not
+// each pay the default's (most of a second); a real keyring gets
+// filefast.DefaultKDF.
+func cheapKeyring(dir, passphrase string) error {
+	hdr, _, err := filefast.NewHeader(passphrase, filefast.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}, rand.Reader)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, filefast.HeaderFile), hdr.Marshal(), 0o600)
 }

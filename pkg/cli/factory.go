@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/credo-cli/credo/pkg/config"
 	"github.com/credo-cli/credo/pkg/hint"
@@ -71,6 +73,7 @@ func (f *Factory) Store() (keystore.Store, error) {
 			Backend:                 s.Backend,
 			FileDir:                 dir,
 			FilePassphrase:          f.filePassphrase,
+			FilePassphraseTries:     f.passphraseTries(),
 			PassDir:                 s.PassDir,
 			PassCmd:                 s.PassCmd,
 			PassPrefix:              s.PassPrefix,
@@ -88,17 +91,66 @@ func (f *Factory) Store() (keystore.Store, error) {
 	return f.store, f.storeErr
 }
 
-// filePassphrase returns CREDO_FILE_PASSPHRASE, else asks on the terminal.
-// The keystore calls it at most once per process.
-func (f *Factory) filePassphrase() (string, error) {
+// filePassphrase returns CREDO_FILE_PASSPHRASE, else asks on the terminal:
+// twice for a new keyring, and again after a wrong answer (the keystore
+// decides, up to filePassphraseTries times). A new passphrase shorter than
+// minPassphrase characters gets a warning.
+func (f *Factory) filePassphrase(req keystore.PassphraseRequest) (string, error) {
 	if p := f.env.Getenv("CREDO_FILE_PASSPHRASE"); p != "" {
+		f.warnShortPassphrase(req, p)
 		return p, nil
 	}
-	p, err := readSecretFromTTY("Passphrase for the credo file keyring: ")
-	if err != nil {
-		return "", hint.Wrap(fmt.Errorf("file keyring passphrase: %w", err), "set CREDO_FILE_PASSPHRASE or run credo from a terminal")
+	question := "Passphrase for the credo file keyring: "
+	switch {
+	case req.Retry:
+		question = "Wrong passphrase; try again: "
+	case req.New:
+		question = "New passphrase for the credo file keyring " + req.Dir + ": "
 	}
-	return p, nil
+	for range filePassphraseTries {
+		p, err := readSecretFromTTY(question)
+		if err != nil {
+			return "", hint.Wrap(fmt.Errorf("file keyring passphrase: %w", err), "set CREDO_FILE_PASSPHRASE or run credo from a terminal")
+		}
+		if !req.New {
+			return p, nil
+		}
+		if p == "" {
+			question = "The passphrase must not be empty; new passphrase: "
+			continue
+		}
+		again, err := readSecretFromTTY("Repeat the passphrase: ")
+		if err != nil {
+			return "", fmt.Errorf("file keyring passphrase: %w", err)
+		}
+		if again == p {
+			f.warnShortPassphrase(req, p)
+			return p, nil
+		}
+		question = "The two did not match; new passphrase: "
+	}
+	return "", errors.New("the passphrases did not match")
+}
+
+// filePassphraseTries is how often a passphrase is asked on a terminal.
+const filePassphraseTries = 3
+
+// minPassphrase is the length under which a new passphrase gets a warning.
+const minPassphrase = 12
+
+func (f *Factory) warnShortPassphrase(req keystore.PassphraseRequest, p string) {
+	if req.New && utf8.RuneCountInString(p) < minPassphrase {
+		fmt.Fprintf(f.notices(), "credo: warning: the new keyring's passphrase has fewer than %d characters; anyone with a copy of %s can guess a short one\n", minPassphrase, req.Dir)
+	}
+}
+
+// passphraseTries is 1 for a passphrase from the environment (it cannot
+// change), else filePassphraseTries.
+func (f *Factory) passphraseTries() int {
+	if f.env.Getenv("CREDO_FILE_PASSPHRASE") != "" {
+		return 1
+	}
+	return filePassphraseTries
 }
 
 // Prompter returns the MFA prompt driver chosen by the settings.

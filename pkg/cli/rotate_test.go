@@ -18,6 +18,7 @@ import (
 	"github.com/credo-cli/credo/pkg/hint"
 	"github.com/credo-cli/credo/pkg/iostreams"
 	"github.com/credo-cli/credo/pkg/keystore"
+	"github.com/credo-cli/credo/pkg/keystore/filefast"
 	"github.com/credo-cli/credo/pkg/prompt"
 	"github.com/credo-cli/credo/pkg/rotate"
 )
@@ -99,7 +100,7 @@ func (c *cliFake) GetSessionToken(_ context.Context, in *sts.GetSessionTokenInpu
 func rotateTestOptions(t *testing.T, profiles map[string]*config.Profile, fake *cliFake) (*RotateOptions, keystore.Store) {
 	t.Helper()
 	st, err := keystore.Open(keystore.Config{Backend: keystore.BackendFile, FileDir: filepath.Join(t.TempDir(), "keyring"),
-		FilePassphrase: func() (string, error) { return "p", nil }})
+		FilePassphrase: keystore.FixedPassphrase("p"), FileKDF: filefast.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}

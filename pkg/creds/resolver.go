@@ -134,6 +134,8 @@ type run struct {
 	target *config.Profile
 	codes  map[string]string // MFA codes by serial, so one run asks once
 	warned map[string]bool   // cache keys already reported unreadable
+	// cacheWarned: a session that could not be cached was reported.
+	cacheWarned bool
 }
 
 func (x *run) now() time.Time {
@@ -237,6 +239,13 @@ func (x *run) get(ctx context.Context, n *node, skip string) (aws.Credentials, b
 	if err := x.r.Store.SetSession(n.Profile.Name, n.CacheKey, toSession(c)); err != nil {
 		// The credentials are good; only the next run pays for this.
 		x.debug("caching the session failed", "profile", n.Profile.Name, "error", err)
+		if x.r.Notice != nil && !x.cacheWarned {
+			// Said once, in one line: otherwise every later command calls
+			// STS (and asks for an MFA code) again without saying why.
+			x.cacheWarned = true
+			fmt.Fprintf(x.r.Notice, "credo: warning: the session of profile %q could not be cached (%s); the next command will get a new one\n",
+				n.Profile.Name, oneLine(err.Error()))
+		}
 	}
 	return c, false, nil
 }

@@ -45,8 +45,8 @@ func TestTargetKeyFindsWhatRetrieveCached(t *testing.T) {
 			st, err := keystore.Open(keystore.Config{
 				Backend:        keystore.BackendFile,
 				FileDir:        dir,
-				FilePassphrase: func() (string, error) { return "pw", nil },
-				Now:            e.clock.Now,
+				FilePassphrase: keystore.FixedPassphrase("pw"), FileKDF: filefast.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1},
+				Now: e.clock.Now,
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -127,8 +127,8 @@ func TestInterruptedRotationIsMentioned(t *testing.T) {
 	st, err := keystore.Open(keystore.Config{
 		Backend:        keystore.BackendFile,
 		FileDir:        filepath.Join(t.TempDir(), "keyring"),
-		FilePassphrase: func() (string, error) { return "pw", nil },
-		Now:            e.clock.Now,
+		FilePassphrase: keystore.FixedPassphrase("pw"), FileKDF: filefast.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1},
+		Now: e.clock.Now,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -52,9 +52,9 @@ func helperCmd(t *testing.T, mode string, env ...string) *exec.Cmd {
 func helperConfig() Config {
 	pass := os.Getenv("TEST_FILE_PASSPHRASE")
 	return Config{
-		Backend:                 os.Getenv("TEST_BACKEND"),
-		FileDir:                 os.Getenv("TEST_FILE_DIR"),
-		FilePassphrase:          func() (string, error) { return pass, nil },
+		Backend:        os.Getenv("TEST_BACKEND"),
+		FileDir:        os.Getenv("TEST_FILE_DIR"),
+		FilePassphrase: FixedPassphrase(pass), FileKDF: cheapKDF,
 		PassDir:                 os.Getenv("TEST_PASS_DIR"),
 		SecretServiceCollection: os.Getenv("TEST_COLLECTION"),
 		KeyctlScope:             os.Getenv("TEST_KEYCTL_SCOPE"),

@@ -1,6 +1,7 @@
 package keystore
 
 import (
+	"strings"
 	"time"
 
 	"github.com/credo-cli/credo/pkg/keystore/filefast"
@@ -23,15 +24,19 @@ func sessionName(profile, cacheKey string, exp time.Time) string {
 	return item.SessionName(profile, cacheKey, exp)
 }
 
-func parseKeyName(name string) (string, bool) { return item.ParseKeyName(name) }
+// parseKeyName returns the profile of a key item name; hashed names (long
+// profile names, see item.ProfileSegment) give hashed true.
+func parseKeyName(name string) (profile string, hashed, ok bool) { return item.ParseKeyName(name) }
 
-// parseSessionName returns the reference a session item name stands for.
+// parseSessionName returns the reference a session item name stands for;
+// its Profile is "" when the name holds a hash of it.
 func parseSessionName(name string) (SessionRef, bool) {
 	profile, cacheKey, exp, ok := item.ParseSessionName(name)
 	if !ok {
 		return SessionRef{}, false
 	}
-	return SessionRef{Profile: profile, CacheKey: cacheKey, Expiration: exp, item: name}, true
+	seg := strings.SplitN(strings.TrimPrefix(name, sessionPrefix), "/", 2)[0]
+	return SessionRef{Profile: profile, CacheKey: cacheKey, Expiration: exp, item: name, seg: seg}, true
 }
 
 func isTmpName(name string) bool { return item.IsTmpName(name) }

@@ -10,13 +10,13 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/99designs/keyring"
 
 	"github.com/credo-cli/credo/pkg/hint"
 	"github.com/credo-cli/credo/pkg/keystore/filefast"
+	"github.com/credo-cli/credo/pkg/privdir"
 	"github.com/credo-cli/credo/pkg/settings"
 	// dbusguard must initialise before keyring, whose init connects to
 	// D-Bus; see its package comment.
@@ -48,10 +48,24 @@ type Config struct {
 	// FileDir is the file backend's folder (see DefaultFileDir); "~/" is
 	// expanded.
 	FileDir string
-	// FilePassphrase returns the file backend's passphrase. It is called at
-	// most once per Store, and only when an item must be encrypted or
-	// decrypted (listing names never asks).
-	FilePassphrase func() (string, error)
+	// FilePassphrase returns the file backend's passphrase (see
+	// PassphraseRequest). It is called only when an item must be encrypted
+	// or decrypted and the keyring is not unlocked (listing names never
+	// asks), and again only when the answer was wrong, up to
+	// FilePassphraseTries times in all (0 means once: a passphrase from the
+	// environment cannot change).
+	FilePassphrase      func(PassphraseRequest) (string, error)
+	FilePassphraseTries int
+	// FileKDF is the key derivation of a new file keyring; zero means
+	// filefast.DefaultKDF. (Tests make cheap keyrings with it.)
+	FileKDF filefast.KDFParams
+	// UnlockCache, when set, keeps the file keyring's key unlocked between
+	// processes for UnlockTimeout after its last use (0: not kept).
+	UnlockCache   KeyCache
+	UnlockTimeout time.Duration
+	// SingleFlight, when set, takes a cross-process lock named key, so that
+	// processes unlocking the same keyring at once ask once.
+	SingleFlight func(key string) (release func(), err error)
 
 	// PassDir, PassCmd and PassPrefix configure the pass backend. PassDir
 	// defaults to $PASSWORD_STORE_DIR, else ~/.password-store; PassCmd to
@@ -174,14 +188,22 @@ func openBackend(cfg Config, b string) (Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("file keyring %q: %w", cfg.FileDir, err)
 		}
-		pp := &passphrase{fn: cfg.FilePassphrase, dir: dir}
+		trust := privdir.Folder{Path: dir, What: "file keyring folder", Hint: "move your items to a folder of yours and set CREDO_FILE_DIR to it"}
+		if err := trust.Check(); err != nil {
+			return nil, err
+		}
+		u := &unlocker{
+			dir: dir, ask: cfg.FilePassphrase, tries: cfg.FilePassphraseTries, kdf: cfg.FileKDF,
+			cache: cfg.UnlockCache, ttl: cfg.UnlockTimeout, single: cfg.SingleFlight, log: cfg.Logger,
+		}
 		kc.FileDir = dir
-		kc.FilePasswordFunc = pp.get
+		kc.FilePasswordFunc = func(string) (string, error) { return u.passphrase() }
 		s.files = &fileLayout{dir: dir, path: func(name string) string { return filepath.Join(dir, fileEscape(name)) }}
-		s.pass = pp
+		s.unlock = u
 		s.reader = &filefast.Reader{
 			Dir:        dir,
-			Passphrase: func() (string, error) { return pp.get("") },
+			Passphrase: u.passphrase,
+			Key:        u.Key,
 			Fallback:   s.libGet,
 		}
 	case BackendPass:
@@ -281,32 +303,6 @@ func passStoreExists(cfg Config) bool {
 	}
 	_, err := exec.LookPath(cmd)
 	return err == nil
-}
-
-// passphrase asks for the file backend's passphrase at most once.
-type passphrase struct {
-	fn  func() (string, error)
-	dir string
-
-	mu    sync.Mutex
-	asked bool
-	val   string
-	err   error
-}
-
-// get is keyring's FilePasswordFunc.
-func (p *passphrase) get(string) (string, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if !p.asked {
-		p.asked = true
-		if p.fn == nil {
-			p.err = &passphraseError{hint.Wrap(fmt.Errorf("file keyring %q: no passphrase", p.dir), "set CREDO_FILE_PASSPHRASE or run credo on a terminal")}
-		} else if p.val, p.err = p.fn(); p.err != nil {
-			p.err = &passphraseError{fmt.Errorf("file keyring %q: passphrase: %w", p.dir, p.err)}
-		}
-	}
-	return p.val, p.err
 }
 
 // passphraseError marks an error of the passphrase function, so that it is

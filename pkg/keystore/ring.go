@@ -1,6 +1,7 @@
 package keystore
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/99designs/keyring"
+	"github.com/gofrs/flock"
 
 	"github.com/credo-cli/credo/pkg/hint"
 	"github.com/credo-cli/credo/pkg/keystore/filefast"
@@ -37,14 +39,13 @@ type store struct {
 	backend string
 	kr      keyring.Keyring
 	files   *fileLayout      // file and pass backends; nil for the others
-	pass    *passphrase      // file backend only
+	unlock  *unlocker        // file backend only: its passphrase and key
 	reader  *filefast.Reader // file backend only: its reads
 	now     func() time.Time
 
 	// mu serialises calls into kr: the file backend caches the passphrase
 	// in an unsynchronised field.
-	mu       sync.Mutex
-	verified bool // the file passphrase decrypted an existing item
+	mu sync.Mutex
 }
 
 func (s *store) Backend() string { return s.backend }
@@ -81,7 +82,7 @@ func (s *store) SetKey(profile string, k LongTermKey) error {
 	if k.AccessKeyID == "" || k.SecretAccessKey == "" {
 		return fmt.Errorf("profile %q: key id and secret must not be empty", profile)
 	}
-	data, err := json.Marshal(item.KeyPayload{Version: item.FormatVersion, LongTermKey: k})
+	data, err := json.Marshal(item.KeyPayload{Version: item.FormatVersion, Profile: profile, LongTermKey: k})
 	if err != nil {
 		return err
 	}
@@ -120,12 +121,33 @@ func (s *store) KeyProfiles() ([]string, error) {
 	}
 	out := []string{}
 	for _, n := range names {
-		if p, ok := parseKeyName(n); ok {
+		p, hashed, ok := parseKeyName(n)
+		if hashed {
+			p, ok = s.profileOf(n)
+		}
+		if ok {
 			out = append(out, p)
 		}
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// profileOf reads the profile name from an item whose name holds only a
+// hash of it (a profile name too long for item names): the one case where
+// listing decrypts.
+func (s *store) profileOf(name string) (string, bool) {
+	s.mu.Lock()
+	data, err := s.get(name)
+	s.mu.Unlock()
+	if err != nil {
+		return "", false
+	}
+	var p struct{ Profile string }
+	if json.Unmarshal(data, &p) != nil || p.Profile == "" || item.ProfileSegment(p.Profile) != strings.SplitN(name, "/", 4)[2] {
+		return "", false
+	}
+	return p.Profile, true
 }
 
 // FindSession returns the cached session of profile and cacheKey that
@@ -185,7 +207,7 @@ func (s *store) SetSession(profile, cacheKey string, sess Session) error {
 	if sess.Expiration.IsZero() {
 		return fmt.Errorf("profile %q: session has no expiration", profile)
 	}
-	data, err := json.Marshal(item.SessionPayload{Version: item.FormatVersion, Session: sess})
+	data, err := json.Marshal(item.SessionPayload{Version: item.FormatVersion, Profile: profile, Session: sess})
 	if err != nil {
 		return err
 	}
@@ -204,7 +226,7 @@ func (s *store) SetSession(profile, cacheKey string, sess Session) error {
 		if !ref.Expiration.After(now) {
 			return true
 		}
-		return ref.Profile == profile && ref.CacheKey == cacheKey && ref.Expiration.Before(newExp)
+		return ref.seg == item.ProfileSegment(profile) && ref.CacheKey == cacheKey && ref.Expiration.Before(newExp)
 	})
 	return nil
 }
@@ -218,11 +240,18 @@ func (s *store) Sessions(profile string) ([]SessionRef, error) {
 		return nil, err
 	}
 	out := []SessionRef{}
+	seg := item.ProfileSegment(profile)
 	for _, n := range names {
 		ref, ok := parseSessionName(n)
-		if ok && (profile == "" || ref.Profile == profile) {
-			out = append(out, ref)
+		if !ok || (profile != "" && ref.seg != seg) {
+			continue
 		}
+		if item.IsHashedSegment(ref.seg) {
+			if ref.Profile, ok = s.profileOf(n); !ok {
+				continue
+			}
+		}
+		out = append(out, ref)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]
@@ -310,7 +339,7 @@ func (s *store) libGet(name string) ([]byte, error) {
 		return nil, err
 	case errors.As(err, &syntaxErr), errors.As(err, &typeErr):
 		return nil, &item.BadDataError{Detail: "invalid JSON"}
-	case s.pass == nil:
+	case s.unlock == nil:
 		return nil, fmt.Errorf("%s keyring: %w", s.backend, err)
 	case errors.As(err, &pathErr):
 		return nil, fmt.Errorf("file keyring: %w", err)
@@ -336,44 +365,6 @@ func (s *store) itemError(err error, name, profile, what string) error {
 	return fmt.Errorf("profile %q: reading %s: %w", profile, what, err)
 }
 
-// checkPassphrase makes sure, before the first write of a file store, that
-// the passphrase decrypts the items already there, so that one keyring
-// never mixes two passphrases.
-func (s *store) checkPassphrase() error {
-	if s.pass == nil || s.verified {
-		return nil
-	}
-	names, err := s.names()
-	if err != nil {
-		return err
-	}
-	tries, unwrapFailures := 0, 0
-	for _, n := range names {
-		if isTmpName(n) || !strings.HasPrefix(n, "v1/") {
-			continue
-		}
-		_, err := s.get(n)
-		var pe *passphraseError
-		switch {
-		case err == nil:
-			s.verified = true
-			return nil
-		case errors.As(err, &pe):
-			return err
-		case errors.Is(err, filefast.ErrKeyUnwrap):
-			unwrapFailures++
-		}
-		if tries++; tries == 3 {
-			break
-		}
-	}
-	if unwrapFailures > 0 {
-		return filefast.WrongPassphrase(s.pass.dir)
-	}
-	s.verified = true
-	return nil
-}
-
 // put writes one item. On the file and pass backends it writes a temporary
 // item and renames its file onto the item's file, so that a reader, a
 // concurrent writer or a crash sees the old or the new item, never a torn
@@ -393,7 +384,63 @@ func (s *store) put(name string, data []byte) error {
 		}
 		return nil
 	}
-	if err := s.checkPassphrase(); err != nil {
+	if s.backend == BackendFile {
+		return s.putFile(name, data)
+	}
+	tmp, err := tmpName(name)
+	if err != nil {
+		return err
+	}
+	src, dst := s.files.path(tmp), s.files.path(name)
+	if err := s.kr.Set(newItem(tmp)); err != nil {
+		_ = os.Remove(src)
+		return fmt.Errorf("%s keyring: %w", s.backend, err)
+	}
+	if err := syncPath(src); err != nil {
+		_ = os.Remove(src)
+		return fmt.Errorf("%s keyring: %w", s.backend, err)
+	}
+	return renameDurably(src, dst, s.backend)
+}
+
+// renameDurably moves a written temporary item onto its name.
+func renameDurably(src, dst, backend string) error {
+	if err := os.Rename(src, dst); err != nil {
+		_ = os.Remove(src)
+		return fmt.Errorf("%s keyring: %w", backend, err)
+	}
+	// Make the rename durable; a failure here leaves a valid item.
+	_ = syncPath(filepath.Dir(dst))
+	return nil
+}
+
+// putFile writes one item of the file backend in the version 2 format,
+// creating the keyring's header first when there is none. Writers of one
+// folder take its write lock, so that moving version 1 items to version 2
+// (done here whenever this process knows the passphrase and such items
+// remain) never overwrites a newer item or brings back a removed one.
+func (s *store) putFile(name string, data []byte) error {
+	key, _, err := s.unlock.WriteKey()
+	if err != nil {
+		return err
+	}
+	release, err := s.writeLock()
+	if err != nil {
+		return err
+	}
+	defer release()
+	if s.unlock.hasPass {
+		s.migrate(key)
+	}
+	return s.writeV2(name, key, data, nil)
+}
+
+// writeV2 writes item name as a version 2 item through a temporary file.
+// When expect is not nil, the item is replaced only if its file still holds
+// expect (migration).
+func (s *store) writeV2(name string, key, data, expect []byte) error {
+	tok, err := filefast.SealItem(key, name, data, rand.Reader)
+	if err != nil {
 		return err
 	}
 	tmp, err := tmpName(name)
@@ -401,56 +448,73 @@ func (s *store) put(name string, data []byte) error {
 		return err
 	}
 	src, dst := s.files.path(tmp), s.files.path(name)
-	if s.backend == BackendFile {
-		// The file backend's item, written by credo with the standard
-		// library (twice as fast as the keyring library's PBKDF2) in the
-		// library's own format, which the library reads back.
-		if err := s.writeFileItem(src, newItem(tmp)); err != nil {
-			_ = os.Remove(src)
-			return err
-		}
-	} else {
-		if err := s.kr.Set(newItem(tmp)); err != nil {
-			_ = os.Remove(src)
-			return fmt.Errorf("%s keyring: %w", s.backend, err)
-		}
-		if err := syncPath(src); err != nil {
-			_ = os.Remove(src)
-			return fmt.Errorf("%s keyring: %w", s.backend, err)
-		}
-	}
-	if err := os.Rename(src, dst); err != nil {
+	if err := writeNewFile(src, tok); err != nil {
 		_ = os.Remove(src)
-		return fmt.Errorf("%s keyring: %w", s.backend, err)
+		return err
 	}
-	// Make the rename durable; a failure here leaves a valid item.
-	_ = syncPath(filepath.Dir(dst))
-	return nil
+	if expect != nil {
+		if cur, err := filefast.ReadItemFile(dst); err != nil || !bytes.Equal(cur, expect) {
+			_ = os.Remove(src)
+			return nil
+		}
+	}
+	return renameDurably(src, dst, s.backend)
 }
 
-// writeFileItem encrypts item as the file backend does and writes it to
-// path, new, 0600, flushed to disk.
-func (s *store) writeFileItem(path string, item keyring.Item) error {
-	pass, err := s.pass.get("")
+// migrate rewrites the version 1 items of the folder in the version 2
+// format, best effort: an item that does not decrypt stays as it is.
+// Called with the write lock held.
+func (s *store) migrate(key []byte) {
+	names, err := filefast.Names(s.files.dir, "v1/")
 	if err != nil {
-		return err
+		return
 	}
-	plain, err := json.Marshal(item)
-	if err != nil {
-		return err
+	for _, n := range names {
+		if isTmpName(n) {
+			continue
+		}
+		path := s.files.path(n)
+		token, err := filefast.ReadItemFile(path)
+		if err != nil || filefast.IsV2(token) {
+			continue
+		}
+		data, err := filefast.Decode(token, s.unlock.pass)
+		if err != nil {
+			if data, err = s.libGet(n); err != nil {
+				continue
+			}
+		}
+		if err := s.writeV2(n, key, data, token); err != nil {
+			s.unlock.log.Debug("file keyring: moving an item to version 2 failed", "error", err)
+			continue
+		}
+		s.unlock.log.Debug("file keyring: item moved to version 2", "item", n)
 	}
-	tok, err := filefast.Encode(plain, pass, s.now().String(), rand.Reader)
-	if err != nil {
-		return err
+}
+
+// writeLock takes the folder's write lock (an flock on a file in it).
+func (s *store) writeLock() (func(), error) {
+	if err := os.MkdirAll(s.files.dir, 0o700); err != nil {
+		return nil, fmt.Errorf("file keyring: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("file keyring: %w", err)
+	fl := flock.New(filepath.Join(s.files.dir, writeLockFile), flock.SetPermissions(0o600))
+	if err := fl.Lock(); err != nil {
+		return nil, fmt.Errorf("file keyring: write lock: %w", err)
 	}
+	return func() { _ = fl.Unlock() }, nil
+}
+
+// writeLockFile is the file of the folder's write lock; like the header,
+// its name cannot be an item's.
+const writeLockFile = ".credo-write.lock"
+
+// writeNewFile writes data to a new file at path, 0600, flushed to disk.
+func writeNewFile(path string, data []byte) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return fmt.Errorf("file keyring: %w", err)
 	}
-	if _, err := f.Write(tok); err != nil {
+	if _, err := f.Write(data); err != nil {
 		f.Close()
 		return fmt.Errorf("file keyring: %w", err)
 	}
@@ -480,7 +544,12 @@ func syncPath(path string) error {
 // remove deletes one item without reading it.
 func (s *store) remove(name string) error {
 	if s.backend == BackendFile {
-		err := os.Remove(s.files.path(name))
+		release, err := s.writeLock()
+		if err != nil {
+			return err
+		}
+		defer release()
+		err = os.Remove(s.files.path(name))
 		if errors.Is(err, fs.ErrNotExist) {
 			return ErrNotFound
 		}

@@ -62,7 +62,7 @@ type rotationPayload struct {
 	Rotation
 }
 
-func rotationName(profile string) string { return RotationPrefix + item.EscapeSegment(profile) }
+func rotationName(profile string) string { return RotationPrefix + item.ProfileSegment(profile) }
 
 // GetRotation returns the rotation journal of profile.
 func (s *store) GetRotation(profile string) (Rotation, error) {

@@ -38,6 +38,8 @@ type SessionRef struct {
 	CacheKey   string    // hex digest of everything that changes the result
 	Expiration time.Time // when the credentials expire
 	item       string
+	seg        string // the profile's segment in the item name
+	inMemory   bool   // held in memory (see WithMemory), not in the keyring
 }
 
 // Store holds long-term keys and cached sessions.

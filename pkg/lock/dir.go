@@ -2,10 +2,10 @@ package lock
 
 import (
 	"errors"
-	"fmt"
-	"os"
 	"path/filepath"
 	"runtime"
+
+	"github.com/credo-cli/credo/pkg/privdir"
 )
 
 // DefaultDir returns the private folder for lock files and makes sure it
@@ -21,7 +21,8 @@ func DefaultDir(getenv func(string) string) (string, error) {
 		return "", err
 	}
 	dir := filepath.Join(base, "credo")
-	if err := ensurePrivateDir(dir); err != nil {
+	f := privdir.Folder{Path: dir, What: "lock folder", Hint: "remove that folder, or set XDG_RUNTIME_DIR to a private folder of yours"}
+	if err := f.Ensure(); err != nil {
 		return "", err
 	}
 	return dir, nil
@@ -52,34 +53,4 @@ func baseDir(getenv func(string) string) (string, error) {
 		}
 	}
 	return "", errors.New("lock folder: neither XDG_RUNTIME_DIR nor HOME is set")
-}
-
-// mkdirs creates dir's parents (0700, as the XDG specification wants for a
-// cache folder it creates) and dir itself (0700); an existing dir is fine.
-func mkdirs(dir string) error {
-	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
-		return fmt.Errorf("lock folder %s: %w", dir, err)
-	}
-	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
-		return fmt.Errorf("lock folder %s: %w", dir, err)
-	}
-	return nil
-}
-
-// errSymlink is returned (wrapped) for a lock folder that is a symbolic link.
-var errSymlink = errors.New("is a symbolic link; credo only uses a real folder of its own for locks")
-
-// checkNotLink refuses a symbolic link with a clear message.
-func checkNotLink(dir string) error {
-	fi, err := os.Lstat(dir)
-	if err != nil {
-		return fmt.Errorf("lock folder %s: %w", dir, err)
-	}
-	if fi.Mode()&os.ModeSymlink != 0 {
-		return fmt.Errorf("lock folder %s %w", dir, errSymlink)
-	}
-	if !fi.IsDir() {
-		return fmt.Errorf("lock folder %s: not a folder", dir)
-	}
-	return nil
 }

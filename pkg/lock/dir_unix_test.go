@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/credo-cli/credo/pkg/hint"
+	"github.com/credo-cli/credo/pkg/privdir"
 )
 
 func env(m map[string]string) func(string) string {
@@ -108,7 +109,7 @@ func TestDefaultDirRefusesSymlink(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := DefaultDir(env(map[string]string{"XDG_RUNTIME_DIR": run}))
-	if !errors.Is(err, errSymlink) {
+	if !errors.Is(err, privdir.ErrSymlink) {
 		t.Fatalf("got %v, want a symbolic link refusal", err)
 	}
 	if !strings.Contains(err.Error(), filepath.Join(run, "credo")) {

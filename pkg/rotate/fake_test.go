@@ -17,6 +17,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/credo-cli/credo/pkg/keystore"
+	"github.com/credo-cli/credo/pkg/keystore/filefast"
 )
 
 // killed is what a hook panics with to stand for a process killed at that
@@ -315,7 +316,7 @@ func (h *hookStore) RemoveSession(ref keystore.SessionRef) error {
 func openStore(t *testing.T) keystore.RotationStore {
 	t.Helper()
 	s, err := keystore.Open(keystore.Config{Backend: keystore.BackendFile, FileDir: filepath.Join(t.TempDir(), "keyring"),
-		FilePassphrase: func() (string, error) { return "test passphrase", nil }})
+		FilePassphrase: keystore.FixedPassphrase("test passphrase"), FileKDF: filefast.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}

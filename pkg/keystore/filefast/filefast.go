@@ -166,6 +166,11 @@ type Reader struct {
 	// decryption, never for listing; an error it returns is passed on
 	// unchanged by ItemError.
 	Passphrase func() (string, error)
+	// Key, when set, returns the keyring's version 2 key (see Header); it
+	// is called before each version 2 item is decrypted, and an error it
+	// returns is passed on unchanged by ItemError. When nil, a version 2
+	// item gives an error wrapping ErrUnsupported.
+	Key func() ([]byte, error)
 	// Fallback, when set, reads an item that Decode does not handle
 	// (ErrUnsupported), with the keyring library. It returns the item's data
 	// or item.ErrNotFound, ErrKeyUnwrap, an *item.BadDataError, or another
@@ -185,9 +190,19 @@ func (e *passphraseFailure) Unwrap() error { return e.err }
 // ItemError turns any of them into the error the user sees.
 func (r *Reader) Get(name string) ([]byte, error) {
 	path := filepath.Join(r.Dir, FileName(name))
-	token, err := os.ReadFile(path)
+	token, err := ReadItemFile(path)
 	if err != nil {
 		return nil, readError(path, err)
+	}
+	if IsV2(token) {
+		if r.Key == nil {
+			return nil, fmt.Errorf("file keyring: version 2 item: %w", ErrUnsupported)
+		}
+		key, err := r.Key()
+		if err != nil {
+			return nil, &passphraseFailure{err}
+		}
+		return OpenItem(key, name, token)
 	}
 	pass, err := r.Passphrase()
 	if err != nil {
@@ -214,6 +229,8 @@ func (r *Reader) ItemError(err error, name, profile, what string) error {
 		return pf.err
 	case errors.As(err, &bad):
 		return item.Corrupt(profile, what, bad.Detail)
+	case errors.Is(err, ErrTampered):
+		return item.Corrupt(profile, what, ErrTampered.Error())
 	case errors.Is(err, ErrKeyUnwrap):
 		decrypts, tried := r.otherItemDecrypts(name)
 		if decrypts {
@@ -263,13 +280,24 @@ func (r *Reader) otherItemDecrypts(name string) (decrypts, tried bool) {
 // to remove, or the I/O error.
 func readError(path string, err error) error {
 	if errors.Is(err, fs.ErrNotExist) {
-		if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
-			return &item.BadDataError{Detail: "its file is a symbolic link to a file that does not exist"}
-		}
 		return item.ErrNotFound
 	}
-	if fi, serr := os.Stat(path); serr == nil && fi.IsDir() {
-		return &item.BadDataError{Detail: "a folder stands where its file should be"}
+	if errors.Is(err, ErrNotRegular) {
+		fi, lerr := os.Lstat(path)
+		switch {
+		case lerr == nil && fi.Mode()&fs.ModeSymlink != 0:
+			if _, serr := os.Stat(path); errors.Is(serr, fs.ErrNotExist) {
+				return &item.BadDataError{Detail: "its file is a symbolic link to a file that does not exist"}
+			}
+			return &item.BadDataError{Detail: "its file is a symbolic link; credo reads only regular files"}
+		case lerr == nil && fi.IsDir():
+			return &item.BadDataError{Detail: "a folder stands where its file should be"}
+		case lerr == nil:
+			return &item.BadDataError{Detail: "its file is " + kindOf(fi.Mode()) + ", not a regular file"}
+		}
+	}
+	if errors.Is(err, ErrTooLarge) {
+		return &item.BadDataError{Detail: fmt.Sprintf("its file is larger than an item can be (%d KiB at most)", MaxItemSize>>10)}
 	}
 	return fmt.Errorf("file keyring: %w", err)
 }
@@ -324,8 +352,23 @@ func (r *Reader) FindSession(profile, cacheKey string, notAfter time.Time) (item
 // FindSession is Reader.FindSession on the keyring folder dir with a known
 // passphrase and no fallback: an item the lean decoder does not handle gives
 // an error wrapping ErrUnsupported, on which the caller should let the full
-// credo (99designs/keyring) answer.
+// credo (99designs/keyring) answer. A version 2 item costs one key
+// derivation per call.
 func FindSession(dir, passphrase, profile, cacheKey string, notAfter time.Time) (item.Session, error) {
 	r := &Reader{Dir: dir, Passphrase: func() (string, error) { return passphrase, nil }}
+	var key []byte
+	r.Key = func() ([]byte, error) {
+		if key != nil {
+			return key, nil
+		}
+		h, err := ReadHeader(dir)
+		if err != nil {
+			return nil, err
+		}
+		if key, err = h.DeriveKey(passphrase); err != nil {
+			return nil, WrongPassphrase(dir)
+		}
+		return key, nil
+	}
 	return r.FindSession(profile, cacheKey, notAfter)
 }

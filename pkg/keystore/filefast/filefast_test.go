@@ -1,7 +1,7 @@
 package filefast_test
 
 import (
-	"encoding/base64"
+	"crypto/rand"
 	"errors"
 	"os"
 	"path/filepath"
@@ -71,6 +71,9 @@ func TestDefaultDirAndExpandTilde(t *testing.T) {
 	}
 }
 
+// cheapKDF makes test keyrings quick to unlock.
+var cheapKDF = filefast.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}
+
 type fixture struct {
 	t   *testing.T
 	dir string
@@ -82,7 +85,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{t: t, dir: filepath.Join(t.TempDir(), "keyring"), now: time.Now().Truncate(time.Second)}
 	st, err := keystore.Open(keystore.Config{Backend: keystore.BackendFile, FileDir: f.dir,
-		FilePassphrase: func() (string, error) { return pw, nil }, Now: func() time.Time { return f.now }})
+		FilePassphrase: keystore.FixedPassphrase(pw), FileKDF: cheapKDF, Now: func() time.Time { return f.now }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,9 +139,34 @@ func TestFindSessionSelection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A file holding the NEW session under an earlier name: its contents'
-	// expiry decides validity, so it serves while the content says so.
+	hdr, err := filefast.ReadHeader(f.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := hdr.DeriveKey(pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An item is bound to its name: the NEW session's file copied under
+	// an earlier name does not decrypt.
 	if err := os.WriteFile(f.path(old), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	moved := &filefast.Reader{Dir: f.dir, Passphrase: func() (string, error) { return pw, nil }, Key: func() ([]byte, error) { return key, nil }}
+	if _, err := moved.Get(old); !errors.Is(err, filefast.ErrTampered) {
+		t.Fatalf("an item moved to another name: %v, want ErrTampered", err)
+	}
+	// The NEW session written under an earlier name: its contents' expiry
+	// decides validity, so it serves while the content says so.
+	plain, err := filefast.OpenItem(key, newest, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resealed, err := filefast.SealItem(key, old, plain, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(f.path(old), resealed, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	// A temporary item of an unfinished write, newer than anything.
@@ -156,7 +184,7 @@ func TestFindSessionSelection(t *testing.T) {
 
 	// One decryption: the newest valid item only.
 	calls := 0
-	r := &filefast.Reader{Dir: f.dir, Passphrase: func() (string, error) { calls++; return pw, nil }}
+	r := &filefast.Reader{Dir: f.dir, Passphrase: func() (string, error) { return pw, nil }, Key: func() ([]byte, error) { calls++; return key, nil }}
 	if s, err := r.FindSession("dev", "k", f.now); err != nil || s.AccessKeyID != "NEW" || calls != 1 {
 		t.Fatalf("Reader.FindSession = %+v, %v after %d decryptions; want NEW after 1", s, err, calls)
 	}
@@ -186,24 +214,21 @@ func TestFindSessionErrors(t *testing.T) {
 		t.Fatalf("wrong passphrase: %v (hint %q)", err, hint.Of(err))
 	}
 
-	// A damaged wrapped key while other items decrypt: corrupt, not a wrong
+	// A damaged item while the keyring's key is right: corrupt, not a wrong
 	// passphrase.
 	token, err := os.ReadFile(f.path(name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	parts := strings.Split(string(token), ".")
-	ek, _ := base64.RawURLEncoding.DecodeString(parts[1])
-	ek[5] ^= 1
-	parts[1] = base64.RawURLEncoding.EncodeToString(ek)
-	if err := os.WriteFile(f.path(name), []byte(strings.Join(parts, ".")), 0o600); err != nil {
+	token[len(token)-3] ^= 1
+	if err := os.WriteFile(f.path(name), token, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	_, err = f.both("dev", "k", f.now)
 	if !errors.Is(err, item.ErrCorrupt) || !errors.Is(err, keystore.ErrCorrupt) ||
-		err.Error() != `profile "dev": cached session is unreadable: it does not decrypt although other items do` ||
+		err.Error() != `profile "dev": cached session is unreadable: `+filefast.ErrTampered.Error() ||
 		!strings.Contains(hint.Of(err), `credo clear dev`) {
-		t.Fatalf("damaged key: %v (hint %q)", err, hint.Of(err))
+		t.Fatalf("damaged item: %v (hint %q)", err, hint.Of(err))
 	}
 
 	// A valid item whose JSON has no format version.

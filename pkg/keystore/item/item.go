@@ -53,12 +53,17 @@ const FormatVersion = 1
 // KeyPayload is the JSON of a long-term key item.
 type KeyPayload struct {
 	Version int `json:"Version"`
+	// Profile names the profile, for item names that hold only a hash of
+	// it (see ProfileSegment); written always, read only for those.
+	Profile string `json:"Profile,omitempty"`
 	LongTermKey
 }
 
 // SessionPayload is the JSON of a cached session item.
 type SessionPayload struct {
 	Version int `json:"Version"`
+	// Profile is as in KeyPayload.
+	Profile string `json:"Profile,omitempty"`
 	Session
 }
 

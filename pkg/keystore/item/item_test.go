@@ -13,7 +13,7 @@ func TestNamesRoundTrip(t *testing.T) {
 		if !ok || prof != p || key != "k/1" || !gotExp.Equal(exp) {
 			t.Errorf("ParseSessionName(SessionName(%q)) = %q, %q, %v, %v", p, prof, key, gotExp, ok)
 		}
-		if got, ok := ParseKeyName(KeyName(p)); !ok || got != p {
+		if got, _, ok := ParseKeyName(KeyName(p)); !ok || got != p {
 			t.Errorf("ParseKeyName(KeyName(%q)) = %q, %v", p, got, ok)
 		}
 	}

@@ -2,6 +2,7 @@ package item
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"strconv"
@@ -18,7 +19,10 @@ import (
 //
 // Profile names and cache keys are escaped (EscapeSegment) so that they
 // never contain "/" and names can be parsed back without decrypting
-// anything.
+// anything. A profile name whose escaped form is longer than MaxSegment is
+// replaced by a fixed-length hash (ProfileSegment), so that no profile
+// name is too long for a file name or a key description; the profile is
+// then read from the item itself (its payload's Profile).
 const (
 	KeyPrefix     = "v1/key/"
 	SessionPrefix = "v1/session/"
@@ -77,6 +81,39 @@ func UnescapeSegment(s string) (string, bool) {
 	return b.String(), true
 }
 
+// MaxSegment is the longest escaped profile name kept as it is in item
+// names; longer ones are hashed.
+const MaxSegment = 96
+
+// hashedMark starts a hashed profile segment. EscapeSegment never writes
+// "~", so the two forms cannot meet.
+const hashedMark = "~h."
+
+// ProfileSegment is the segment that stands for profile in item names: the
+// escaped name, or for a long one "~h." and a hash of it (43 characters in
+// all), whatever its length.
+func ProfileSegment(profile string) string {
+	if e := EscapeSegment(profile); len(e) <= MaxSegment {
+		return e
+	}
+	sum := sha256.Sum256([]byte(profile))
+	return hashedMark + hex.EncodeToString(sum[:20])
+}
+
+// IsHashedSegment reports whether a profile segment is a hash (see
+// ProfileSegment).
+func IsHashedSegment(seg string) bool { return strings.HasPrefix(seg, hashedMark) }
+
+// parseProfileSegment returns the profile a segment stands for, or "" and
+// hashed true for a hash.
+func parseProfileSegment(seg string) (profile string, hashed, ok bool) {
+	if IsHashedSegment(seg) {
+		return "", true, len(seg) > len(hashedMark)
+	}
+	p, ok := UnescapeSegment(seg)
+	return p, false, ok
+}
+
 // CheckProfile refuses an empty profile name.
 func CheckProfile(profile string) error {
 	if profile == "" {
@@ -86,12 +123,12 @@ func CheckProfile(profile string) error {
 }
 
 // KeyName is the item name of profile's long-term key.
-func KeyName(profile string) string { return KeyPrefix + EscapeSegment(profile) }
+func KeyName(profile string) string { return KeyPrefix + ProfileSegment(profile) }
 
 // SessionDir is the prefix of the item names of profile's sessions cached
 // under cacheKey, ending in "/".
 func SessionDir(profile, cacheKey string) string {
-	return SessionPrefix + EscapeSegment(profile) + "/" + EscapeSegment(cacheKey) + "/"
+	return SessionPrefix + ProfileSegment(profile) + "/" + EscapeSegment(cacheKey) + "/"
 }
 
 // SessionName is the item name of a session of profile cached under
@@ -100,17 +137,20 @@ func SessionName(profile, cacheKey string, exp time.Time) string {
 	return SessionDir(profile, cacheKey) + strconv.FormatInt(exp.Unix(), 10)
 }
 
-// ParseKeyName returns the profile of a long-term key item name.
-func ParseKeyName(name string) (string, bool) {
+// ParseKeyName returns the profile of a long-term key item name. hashed
+// is true (and profile "") when the name holds a hash of a long profile
+// name (see ProfileSegment).
+func ParseKeyName(name string) (profile string, hashed, ok bool) {
 	rest, ok := strings.CutPrefix(name, KeyPrefix)
 	if !ok || strings.Contains(rest, "/") {
-		return "", false
+		return "", false, false
 	}
-	return UnescapeSegment(rest)
+	return parseProfileSegment(rest)
 }
 
 // ParseSessionName returns the profile, cache key and expiry a session item
 // name stands for; false for any other name (temporary items included).
+// The profile is "" when the name holds a hash (see ParseKeyName).
 func ParseSessionName(name string) (profile, cacheKey string, exp time.Time, ok bool) {
 	rest, ok := strings.CutPrefix(name, SessionPrefix)
 	if !ok {
@@ -120,7 +160,7 @@ func ParseSessionName(name string) (profile, cacheKey string, exp time.Time, ok 
 	if len(parts) != 3 {
 		return "", "", time.Time{}, false
 	}
-	profile, ok1 := UnescapeSegment(parts[0])
+	profile, _, ok1 := parseProfileSegment(parts[0])
 	cacheKey, ok2 := UnescapeSegment(parts[1])
 	sec, err := strconv.ParseInt(parts[2], 10, 64)
 	if !ok1 || !ok2 || err != nil {
