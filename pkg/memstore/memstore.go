@@ -1,0 +1,110 @@
+// Package memstore keeps what credo holds in memory between its processes:
+// cached sessions (temporary credentials, never long-term keys) and the
+// keys of unlocked file keyrings. On Linux it is the kernel's key retention
+// service: keys of type "user" in a keyring of credo's, linked into the
+// session keyring of the login, readable only by the processes of that
+// login (possessor permissions), each with a timeout after which the kernel
+// drops it. Nothing is written to disk, no process has to run, and logging
+// out (or a reboot) forgets everything. See docs/architecture.md for why,
+// and for the way to macOS and Windows; elsewhere every call reports
+// ErrUnavailable and credo falls back to its keyring.
+//
+// It imports only the standard library, golang.org/x/sys and credo's lean
+// item package, so that credo's front binary serves sessions from it with a
+// handful of system calls and no keyring backend at all.
+//
+// It is part of credo's implementation, not a public API.
+package memstore
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/credo-cli/credo/pkg/keystore/item"
+)
+
+// ErrUnavailable is returned (wrapped) when memory cannot be used: another
+// operating system, a kernel or container that forbids the key calls, a
+// full quota. The reason follows it in the error's text.
+var ErrUnavailable = errors.New("memory store unavailable")
+
+// RingName is the description of credo's keyring in the session keyring.
+// It differs from the keyctl backend's ("credo" in the user keyring), so the
+// two never meet.
+const RingName = "credo:memory"
+
+// Description prefixes of the keys in credo's keyring.
+const (
+	sessionPrefix = "credo:s:"
+	unlockPrefix  = "credo:k:"
+)
+
+// Namespace names the store a session was made for (a backend and where it
+// keeps its items), so that a session is never handed out for another
+// keyring's keys. parts are joined without ambiguity and hashed.
+func Namespace(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		fmt.Fprintf(h, "%d:%s;", len(p), p)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+// sessionDesc is the key description of a session: a hash of the profile
+// and the cache key, so that its length never depends on the profile name's.
+func sessionDesc(ns, profile, cacheKey string) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%d:%s;%s", len(profile), profile, cacheKey)
+	return sessionPrefix + ns + ":" + hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// payload is what a session key holds.
+type payload struct {
+	Version  int    `json:"Version"`
+	Profile  string `json:"Profile"`
+	CacheKey string `json:"CacheKey"`
+	item.Session
+}
+
+func encodeSession(profile, cacheKey string, s item.Session) ([]byte, error) {
+	return json.Marshal(payload{Version: item.FormatVersion, Profile: profile, CacheKey: cacheKey, Session: s})
+}
+
+func decodeSession(data []byte) (payload, bool) {
+	var p payload
+	if err := json.Unmarshal(data, &p); err != nil || p.Version != item.FormatVersion || p.Profile == "" {
+		return payload{}, false
+	}
+	return p, true
+}
+
+// Entry is a session held in memory.
+type Entry struct {
+	Profile  string
+	CacheKey string
+	Session  item.Session
+}
+
+// ttlSeconds is the timeout of a key that must live until t.
+func ttlSeconds(d time.Duration) uint {
+	if d <= 0 {
+		return 1
+	}
+	return uint((d + time.Second - 1) / time.Second)
+}
+
+// isSession reports whether desc is a session key of namespace ns ("" for any).
+func isSession(desc, ns string) bool {
+	return strings.HasPrefix(desc, sessionPrefix+ns)
+}
+
+// Stats says what Lock forgot.
+type Stats struct {
+	Sessions int // sessions held in memory
+	Unlocked int // unlocked keyrings
+}

@@ -1,0 +1,200 @@
+//go:build linux
+
+package memstore
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/credo-cli/credo/pkg/keystore/item"
+	"github.com/credo-cli/credo/pkg/testing/testsvc"
+)
+
+func TestMain(m *testing.M) {
+	testsvc.OwnSessionKeyring()
+	if os.Getenv("MEMSTORE_HELPER") != "" {
+		helper()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// helper runs in a child process: it prints the session the parent stored.
+func helper() {
+	var s Store
+	sess, err := s.FindSession("ns", os.Getenv("MEMSTORE_HELPER"), "ck", time.Now())
+	if err != nil {
+		os.Stdout.WriteString("miss\n")
+		return
+	}
+	os.Stdout.WriteString(sess.AccessKeyID + "\n")
+}
+
+func need(t *testing.T) {
+	t.Helper()
+	if _, err := unix.KeyctlGetKeyringID(unix.KEY_SPEC_SESSION_KEYRING, true); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the kernel key store is required under CI=true: %v", err)
+		}
+		t.Skipf("no kernel key store here: %v", err)
+	}
+}
+
+func session(id string, exp time.Time) item.Session {
+	return item.Session{AccessKeyID: id, SecretAccessKey: "secret-" + id, SessionToken: "token-" + id, Expiration: exp.Truncate(time.Second)}
+}
+
+func TestSessionsRoundTripAndExpire(t *testing.T) {
+	need(t)
+	var s Store
+	now := time.Now()
+	long := strings.Repeat("a-very-long-profile-name-", 200) // 5,000 characters
+	for _, p := range []string{"dev", long} {
+		if err := s.SetSession("ns", p, "ck", session("ASIA"+p[:3], now.Add(time.Hour)), now); err != nil {
+			t.Fatalf("SetSession(%.20s): %v", p, err)
+		}
+		got, err := s.FindSession("ns", p, "ck", now)
+		want := session("ASIA"+p[:3], now.Add(time.Hour))
+		if err != nil || got.AccessKeyID != want.AccessKeyID || got.SessionToken != want.SessionToken || !got.Expiration.Equal(want.Expiration) {
+			t.Fatalf("FindSession(%.20s) = %+v, %v", p, got, err)
+		}
+	}
+	// Other namespaces, cache keys, and too little time left: misses.
+	for _, c := range []struct{ ns, p, ck string }{{"other", "dev", "ck"}, {"ns", "dev", "ck2"}, {"ns", "dev2", "ck"}} {
+		if _, err := s.FindSession(c.ns, c.p, c.ck, now); !errors.Is(err, item.ErrNotFound) {
+			t.Fatalf("FindSession%+v = %v, want not found", c, err)
+		}
+	}
+	if _, err := s.FindSession("ns", "dev", "ck", now.Add(2*time.Hour)); !errors.Is(err, item.ErrNotFound) {
+		t.Fatalf("not valid long enough: %v", err)
+	}
+	// A newer session replaces the older one.
+	if err := s.SetSession("ns", "dev", "ck", session("ASIANEW", now.Add(2*time.Hour)), now); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.FindSession("ns", "dev", "ck", now); got.AccessKeyID != "ASIANEW" {
+		t.Fatalf("after replacing: %+v", got)
+	}
+	entries, err := s.Sessions("ns")
+	if err != nil || len(entries) != 2 {
+		t.Fatalf("Sessions = %+v, %v", entries, err)
+	}
+	// The kernel drops a session when it expires.
+	if err := s.SetSession("ns", "short", "ck", session("ASIASHORT", now.Add(time.Second)), now); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2100 * time.Millisecond)
+	if _, err := s.FindSession("ns", "short", "ck", time.Time{}); !errors.Is(err, item.ErrNotFound) {
+		t.Fatalf("expired session still found: %v", err)
+	}
+	if err := s.RemoveSession("ns", "dev", "ck"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.FindSession("ns", "dev", "ck", now); !errors.Is(err, item.ErrNotFound) {
+		t.Fatalf("removed session found: %v", err)
+	}
+}
+
+func TestSharedWithChildProcessesAndLock(t *testing.T) {
+	need(t)
+	var s Store
+	now := time.Now()
+	if err := s.SetSession("ns", "child", "ck", session("ASIACHILD", now.Add(time.Hour)), now); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutUnlockedKey("folder", []byte("0123456789abcdef0123456789abcdef"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	run := func() string {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), "MEMSTORE_HELPER=child")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	if got := run(); got != "ASIACHILD" {
+		t.Fatalf("child process read %q", got)
+	}
+	// Another login (a new session keyring) sees nothing.
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "MEMSTORE_HELPER=child", "CREDO_TEST_OWN_SESSION_KEYRING=")
+	if out, err := cmd.Output(); err != nil || strings.TrimSpace(string(out)) != "miss" {
+		t.Fatalf("another session keyring read %q, %v", out, err)
+	}
+
+	st, err := Lock()
+	if err != nil || st.Sessions < 1 || st.Unlocked != 1 {
+		t.Fatalf("Lock = %+v, %v", st, err)
+	}
+	if got := run(); got != "miss" {
+		t.Fatalf("after Lock the child read %q", got)
+	}
+	if _, ok, _ := s.UnlockedKey("folder", time.Minute); ok {
+		t.Fatal("unlocked key survived Lock")
+	}
+	// The store works again after a lock.
+	if err := s.SetSession("ns", "child", "ck", session("ASIAAGAIN", now.Add(time.Hour)), now); err != nil {
+		t.Fatal(err)
+	}
+	if got := run(); got != "ASIAAGAIN" {
+		t.Fatalf("after a new SetSession: %q", got)
+	}
+}
+
+func TestUnlockedKeyTimeout(t *testing.T) {
+	need(t)
+	var s Store
+	if err := s.PutUnlockedKey("t", []byte("k1"), 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	// A use extends its life.
+	time.Sleep(time.Second)
+	if k, ok, err := s.UnlockedKey("t", 4*time.Second); !ok || err != nil || string(k) != "k1" {
+		t.Fatalf("UnlockedKey = %q, %v, %v", k, ok, err)
+	}
+	time.Sleep(2500 * time.Millisecond)
+	if _, ok, _ := s.UnlockedKey("t", 2*time.Second); !ok {
+		t.Fatal("a use did not extend the unlock")
+	}
+	time.Sleep(3500 * time.Millisecond)
+	if _, ok, _ := s.UnlockedKey("t", time.Second); ok {
+		t.Fatal("unlock outlived its timeout")
+	}
+}
+
+func TestKeysAreClosedToNonPossessors(t *testing.T) {
+	need(t)
+	var s Store
+	if err := s.PutUnlockedKey("perm", []byte("k"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	id, ok := search(unlockPrefix + "perm")
+	if !ok {
+		t.Fatal("key not found")
+	}
+	desc, err := unix.KeyctlString(unix.KEYCTL_DESCRIBE, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := strings.Split(desc, ";")
+	if f[3] != "3f010000" {
+		t.Fatalf("key permissions %s, want 3f010000 (possessor all, user view)", f[3])
+	}
+}
+
+func TestNamespaceIsUnambiguous(t *testing.T) {
+	if Namespace("a", "bc") == Namespace("ab", "c") || Namespace("file", "/x") != Namespace("file", "/x") {
+		t.Fatal("Namespace is ambiguous or unstable")
+	}
+	if len(sessionDesc("ns", strings.Repeat("p", 10000), "ck")) != len(sessionDesc("ns", "p", "ck")) {
+		t.Fatal("a session's description depends on the profile name's length")
+	}
+}

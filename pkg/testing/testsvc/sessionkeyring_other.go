@@ -1,0 +1,6 @@
+//go:build !linux
+
+package testsvc
+
+// OwnSessionKeyring does nothing where there is no kernel key store.
+func OwnSessionKeyring() {}
