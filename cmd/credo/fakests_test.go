@@ -106,3 +106,26 @@ func cmdSTSRevoke(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	fake(ts).Revoke(args[0])
 }
+
+// cmdSTSLast checks a form value of the last call of an action the fake
+// STS answered ("" matches a value that was not sent).
+//
+// usage: sts-last ACTION KEY VALUE
+func cmdSTSLast(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: sts-last ACTION KEY VALUE")
+	}
+	var last *stsfake.Request
+	for _, r := range fake(ts).Requests() {
+		if r.Action == args[0] {
+			r := r
+			last = &r
+		}
+	}
+	if last == nil {
+		ts.Fatalf("no %s call", args[0])
+	}
+	if got := last.Form.Get(args[1]); (got == args[2]) == neg {
+		ts.Fatalf("last %s: %s = %q, want %q", args[0], args[1], got, args[2])
+	}
+}

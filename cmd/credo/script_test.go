@@ -40,6 +40,7 @@ func scriptParams(dir string) testscript.Params {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"fakests":        cmdFakeSTS,
 			"sts-calls":      cmdSTSCalls,
+			"sts-last":       cmdSTSLast,
 			"sts-fail":       cmdSTSFail,
 			"sts-revoke":     cmdSTSRevoke,
 			"moto":           cmdMoto,

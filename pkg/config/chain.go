@@ -14,6 +14,9 @@ import "strings"
 //     keyring) are the source for its role.
 //   - A source profile that holds static keys in the files is a root even
 //     when it also has role_arn: botocore uses the keys and ignores the role.
+//   - A profile with source_profile and no role_arn, and no source of its
+//     own, passes its source's credentials on (as aws-vault reads it; see
+//     Profile.PassesSource): the chain goes on.
 //   - Anything else is a root: static keys, credential_process,
 //     web_identity_token_file, SSO, or nothing in the files at all (its
 //     long-term keys are in the keyring).
@@ -39,7 +42,7 @@ func (c *Config) Chain(name string) ([]*Profile, error) {
 	names := []string{p.Name}
 	var errs []*Error
 	errs = c.chainProblems(errs, p.Name, names)
-	for p.assumesRole() && p.CredentialSource == "" {
+	for (p.assumesRole() && p.CredentialSource == "") || p.PassesSource() {
 		src := p.SourceProfile
 		if src == "" {
 			errs = append(errs, &Error{

@@ -211,3 +211,91 @@ func TestChainHintForBareSection(t *testing.T) {
 		t.Fatalf("hint = %q", h)
 	}
 }
+
+// TestChainAWSVaultReadings: a profile with source_profile and no role_arn
+// passes its source's credentials on, and include_profile fills what a
+// profile leaves unset, as aws-vault reads the config (issue 8).
+func TestChainAWSVaultReadings(t *testing.T) {
+	c := mustLoad(t, `[profile base]
+mfa_serial = arn:aws:iam::123456789012:mfa/alice
+
+[profile alias]
+source_profile = base
+region = eu-west-1
+
+[profile alias2]
+source_profile = alias
+
+[profile role]
+role_arn = arn:aws:iam::123456789012:role/R
+source_profile = alias
+
+[profile inc-role]
+include_profile = role
+region = us-west-2
+role_session_name = mine
+
+[profile inc-inc]
+include_profile = inc-role
+
+[profile process-alias]
+source_profile = base
+credential_process = /bin/echo
+`, "")
+	for _, tt := range []struct {
+		target string
+		want   []string
+	}{
+		{"alias", []string{"alias", "base"}},
+		{"alias2", []string{"alias2", "alias", "base"}},
+		{"role", []string{"role", "alias", "base"}},
+		{"inc-role", []string{"inc-role", "alias", "base"}},
+		{"inc-inc", []string{"inc-inc", "alias", "base"}},
+		{"process-alias", []string{"process-alias"}},
+	} {
+		chain, err := c.Chain(tt.target)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.target, err)
+		}
+		if got := chainNames(chain); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: chain = %q, want %q", tt.target, got, tt.want)
+		}
+	}
+	p, _ := c.Profile("inc-inc")
+	if p.RoleARN != "arn:aws:iam::123456789012:role/R" || p.Region != "us-west-2" || p.RoleSessionName != "mine" || p.SourceProfile != "alias" {
+		t.Errorf("inc-inc = %+v", p)
+	}
+	if own, _ := c.Profile("inc-role"); own.Region != "us-west-2" {
+		t.Errorf("include_profile replaced a key the profile sets: region %q", own.Region)
+	}
+}
+
+func TestChainIncludeProfileErrors(t *testing.T) {
+	for _, tt := range []struct {
+		name, config, target, want string
+		kind                       error
+	}{
+		{"cycle", "[profile a]\ninclude_profile = b\n[profile b]\nregion = x\ninclude_profile = c\n[profile c]\ninclude_profile = a\n",
+			"a", `C:7: profile "a": include_profile cycle a -> b -> c -> a`, ErrCycle},
+		{"self", "[profile a]\nregion = x\ninclude_profile = a\n",
+			"a", `C:3: profile "a": include_profile cycle a -> a`, ErrCycle},
+		{"missing", "[profile a]\ninclude_profile = nope\n",
+			"a", `C:2: profile "a": include_profile "nope" not found in C or K`, ErrNotFound},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := writeFiles(t, tt.config, "")
+			c, _ := Load(f)
+			if c == nil {
+				t.Fatal("nil Config")
+			}
+			_, err := c.Chain(tt.target)
+			want := strings.NewReplacer("C:", f.ConfigPath+":", " C or K", " "+f.ConfigPath+" or "+f.CredentialsPath).Replace(tt.want)
+			if err == nil || err.Error() != want {
+				t.Fatalf("error\n got: %v\nwant: %s", err, want)
+			}
+			if !errors.Is(err, tt.kind) {
+				t.Fatalf("errors.Is(%v) = false", tt.kind)
+			}
+		})
+	}
+}

@@ -338,6 +338,7 @@ const (
 	kAccessKeyID
 	kSecretAccessKey
 	kSessionToken
+	kIncludeProfile
 	numKeys
 )
 
@@ -409,6 +410,8 @@ func (c *Config) gather(spans []span, kv *keyValues) {
 				k = kSecretAccessKey
 			case "aws_session_token":
 				k = kSessionToken
+			case "include_profile":
+				k = kIncludeProfile
 			default:
 				continue
 			}
@@ -418,12 +421,51 @@ func (c *Config) gather(spans []span, kv *keyValues) {
 	}
 }
 
+// include fills the keys kv leaves unset from the profile its
+// include_profile names, and from that one's include_profile in turn, as
+// aws-vault reads the config (keys in the AWS files aside: those stay the
+// profile's own). name is the profile kv belongs to. It returns the problem
+// of the first include that cannot be followed (a missing profile, a
+// cycle), nil when there is none.
+func (c *Config) include(name string, kv *keyValues) *Error {
+	seen := []string{name}
+	for kv.raw[kIncludeProfile] != "" {
+		inc, at := kv.raw[kIncludeProfile], kv.at[kIncludeProfile]
+		kv.raw[kIncludeProfile] = ""
+		if contains(seen, inc) {
+			return &Error{Pos: at, Profile: name, Kind: ErrCycle,
+				Msg: "include_profile cycle " + strings.Join(seen, " -> ") + " -> " + inc}
+		}
+		j, ok := c.index[inc]
+		if !ok {
+			return &Error{Pos: at, Profile: name, Kind: ErrNotFound,
+				Msg: "include_profile " + q(inc) + " not found in " + c.where(), Hint: c.missingHint(inc)}
+		}
+		seen = append(seen, inc)
+		var ikv keyValues
+		c.gather(c.recs[j].spans, &ikv)
+		for k := range kv.raw {
+			switch k {
+			case kAccessKeyID, kSecretAccessKey, kSessionToken:
+				continue
+			}
+			if kv.raw[k] == "" && ikv.raw[k] != "" {
+				kv.raw[k], kv.at[k] = ikv.raw[k], ikv.at[k]
+			}
+		}
+	}
+	return nil
+}
+
 // check validates the values of one profile, allocating nothing when they
 // are fine.
 func (c *Config) check(r *profRec) {
 	r.checked = true
 	var kv keyValues
 	c.gather(r.spans, &kv)
+	if e := c.include(r.name, &kv); e != nil {
+		c.addProblem(r.name, e)
+	}
 	raw, at := &kv.raw, &kv.at
 	bad := func(k int, msg string) {
 		c.addProblem(r.name, &Error{Pos: at[k], Profile: r.name, Msg: msg, Kind: ErrInvalid})
@@ -505,6 +547,7 @@ func (c *Config) check(r *profRec) {
 func (c *Config) materialize(r *profRec) *Profile {
 	var kv keyValues
 	c.gather(r.spans, &kv)
+	_ = c.include(r.name, &kv) // check reports its problem
 	raw := &kv.raw
 	p := &Profile{
 		Name:                         r.name,

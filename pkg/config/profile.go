@@ -94,6 +94,17 @@ func (p *Profile) Defined() bool { return len(p.spans) > 0 }
 // (role_arn without web_identity_token_file, as botocore decides).
 func (p *Profile) assumesRole() bool { return p.RoleARN != "" && p.WebIdentityTokenFile == "" }
 
+// PassesSource reports whether the profile takes its credentials from its
+// source_profile without a role of its own, as aws-vault reads it: no
+// role_arn and no source of its own (keys in the files, credential_process,
+// SSO, web identity, credential_source). The AWS CLI has no credentials for
+// such a profile.
+func (p *Profile) PassesSource() bool {
+	return p.RoleARN == "" && p.SourceProfile != "" && p.SourceProfile != p.Name &&
+		p.CredentialSource == "" && !p.HasStaticKeys() && p.CredentialProcess == "" &&
+		p.WebIdentityTokenFile == "" && !p.IsSSO() && p.SSOSession == "" && p.SSOStartURL == ""
+}
+
 // IsWebIdentity reports whether the profile assumes a role with a web identity token file.
 func (p *Profile) IsWebIdentity() bool { return p.RoleARN != "" && p.WebIdentityTokenFile != "" }
 

@@ -198,12 +198,20 @@ func Plan(chain []*config.Profile, opts Options, getenv func(string) string) (*S
 	}
 	for i := last - 1; i >= 0; i-- {
 		if chain[i].RoleARN == "" {
+			if chain[i].PassesSource() {
+				// source_profile without role_arn: the profile passes its
+				// source's credentials on (as aws-vault reads it).
+				continue
+			}
 			return nil, fmt.Errorf("%s: profile %q has source_profile but no role_arn", (&Step{Path: pathTo(i)}).Subject(), chain[i].Name)
 		}
 		roles = append(roles, roleAt{chain[i], i})
 	}
 
 	if len(roles) == 0 {
+		if last > 0 && chain[0].PassesSource() {
+			return planPassThrough(base, chain[0], root, opts, header)
+		}
 		return planTarget(base, root, opts, header)
 	}
 
@@ -223,9 +231,10 @@ func Plan(chain []*config.Profile, opts Options, getenv func(string) string) (*S
 	if cur.Kind == KindWebIdentity {
 		keyInput += webIdentityDesc(cur)
 	}
+	top := roles[len(roles)-1].i // the target, or the role a pass-through target takes
 	for _, ra := range roles {
 		p := ra.p
-		isTarget := ra.i == 0
+		isTarget := ra.i == top
 		d := p.Duration
 		if isTarget && opts.Duration != 0 {
 			d = opts.Duration
@@ -276,6 +285,37 @@ func Plan(chain []*config.Profile, opts Options, getenv func(string) string) (*S
 		cur = n
 	}
 	return cur, nil
+}
+
+// planPassThrough plans a target with source_profile and no role_arn
+// whose chain has no role: the source's long-term keys get a session token
+// of the target's own (MFA from the target's mfa_serial, else the
+// source's), cached under the target's name; any other source's
+// credentials are handed out as they are.
+func planPassThrough(base *Step, target, root *config.Profile, opts Options, header string) (*Step, error) {
+	if !base.LongTerm() || opts.NoSession {
+		return planTarget(base, root, opts, header)
+	}
+	d := opts.Duration
+	if d == 0 {
+		d = target.Duration
+	}
+	if d == 0 {
+		d = root.Duration
+	}
+	if d == 0 {
+		d = DefaultSessionDuration
+	}
+	s := &Step{Kind: KindSession, Profile: target, Path: base.Path, Source: base, Serial: target.MFASerial, MFAFrom: target, Duration: d}
+	if s.Serial == "" {
+		s.Serial, s.MFAFrom = root.MFASerial, root
+	}
+	if err := checkRange(s, d, MaxSessionTokenTime, "a session token"); err != nil {
+		return nil, err
+	}
+	s.desc = fmt.Sprintf("step=session profile=%s serial=%s duration=%d\n", target.Name, s.Serial, int64(d/time.Second))
+	s.CacheKey = digest(header + base.desc + s.desc)
+	return s, nil
 }
 
 // planTarget plans a chain whose target is its only source (no role on top).
