@@ -143,7 +143,16 @@ func TestRunExitStatuses(t *testing.T) {
 		status int
 		stderr string
 	}{
-		{[]string{"no-such-command"}, 2, `credo: unknown command "no-such-command" for "credo"`},
+		{[]string{"no-such-command"}, 2, "credo: unknown command \"no-such-command\"\ncredo: hint: run \"credo --help\" to see the commands\n"},
+		// Issue 7: cobra's "Did you mean this?" printed four lines, one an empty "credo: ".
+		{[]string{"expor", "dev"}, 2, "credo: unknown command \"expor\"\ncredo: hint: did you mean export?\n"},
+		{[]string{"exec", "--sever", "dev"}, 2, "credo: unknown flag: --sever\ncredo: hint: did you mean --server?\n"},
+		{[]string{"export", "--regin", "eu-west-1", "dev"}, 2, "credo: unknown flag: --regin\ncredo: hint: did you mean --region?\n"},
+		{[]string{"list", "--zzzzzz"}, 2, "credo: unknown flag: --zzzzzz\ncredo: hint: run \"credo list --help\" to see its flags\n"},
+		// Issue 7: the same mistake, the same exit status (exec said 1, login 2).
+		{[]string{"exec", "-d", "5m", "dev", "--", "true"}, 2, "credo: --duration 5m is below the 15m minimum STS allows\n"},
+		{[]string{"export", "-d", "5m", "dev"}, 2, "credo: --duration 5m is below the 15m minimum STS allows\n"},
+		{[]string{"login", "-d", "5m", "dev"}, 2, "credo: --duration 5m is below the 15m minimum STS allows\n"},
 		{[]string{"list", "--no-such-flag"}, 2, "credo: unknown flag: --no-such-flag"},
 		{[]string{"export", "--format", "yaml", "p"}, 2, `credo: unknown format "yaml"`},
 		{[]string{"--backend", "floppy", "list"}, 2, `credo: --backend: unknown value "floppy"`},
@@ -153,7 +162,9 @@ func TestRunExitStatuses(t *testing.T) {
 		dir := t.TempDir()
 		env := map[string]string{"HOME": dir, "CREDO_BACKEND": "file", "CREDO_FILE_DIR": dir + "/keyring", "CREDO_FILE_PASSPHRASE": "x"}
 		status := Run(context.Background(), &Env{IO: ios, Getenv: func(k string) string { return env[k] }, Environ: func() []string { return nil }, Now: time.Now}, tc.args)
-		if status != tc.status || !strings.HasPrefix(errOut.String(), tc.stderr) {
+		// A whole expected stderr (ending in a newline) must match exactly.
+		exact := strings.HasSuffix(tc.stderr, "\n") && errOut.String() != tc.stderr
+		if status != tc.status || !strings.HasPrefix(errOut.String(), tc.stderr) || exact {
 			t.Errorf("%v: status %d, stderr %q; want %d, %q", tc.args, status, errOut.String(), tc.status, tc.stderr)
 		}
 		if strings.Contains(errOut.String(), "Error:") || strings.Contains(errOut.String(), "Usage:") {

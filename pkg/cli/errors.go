@@ -5,8 +5,13 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/credo-cli/credo/pkg/creds"
+	"github.com/credo-cli/credo/pkg/creds/plan"
 	"github.com/credo-cli/credo/pkg/hint"
 )
 
@@ -71,4 +76,63 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// flagParseError turns a flag parsing error into a usage error, with the
+// nearest flag of the command as hint when the flag is unknown.
+func flagParseError(cmd *cobra.Command, err error) error {
+	err = negatedFlagError(cmd, err)
+	var ne *pflag.NotExistError
+	if !errors.As(err, &ne) || ne.GetSpecifiedName() == "" {
+		return &FlagError{err: err}
+	}
+	var names []string
+	for _, fs := range []*pflag.FlagSet{cmd.Flags(), cmd.InheritedFlags()} {
+		fs.VisitAll(func(fl *pflag.Flag) {
+			if !fl.Hidden {
+				names = append(names, fl.Name)
+			}
+		})
+	}
+	h := ""
+	if near := hint.Nearest(ne.GetSpecifiedName(), names); len(near) > 0 {
+		for i := range near {
+			near[i] = "--" + near[i]
+		}
+		h = hint.DidYouMean("--"+ne.GetSpecifiedName(), near)
+	}
+	if h == "" {
+		h = fmt.Sprintf("run \"%s --help\" to see its flags", cmd.CommandPath())
+	}
+	return &FlagError{err: hint.Wrap(err, h)}
+}
+
+// unknownCommand is the root's argument check: credo takes no argument of
+// its own, so one is a mistyped command. The error is one line, and the
+// nearest commands the hint.
+func unknownCommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	var names []string
+	for _, c := range cmd.Commands() {
+		if c.IsAvailableCommand() {
+			names = append(names, c.Name())
+		}
+	}
+	h := hint.DidYouMean(args[0], names)
+	if h == "" {
+		h = fmt.Sprintf("run \"%s --help\" to see the commands", cmd.CommandPath())
+	}
+	return &FlagError{err: hint.Wrap(fmt.Errorf("unknown command %q", args[0]), h)}
+}
+
+// checkDuration refuses a --duration below STS's minimum. Every command
+// that takes one refuses it the same way, as a usage error; a duration
+// above a profile's maximum depends on the profile and fails later.
+func checkDuration(d time.Duration) error {
+	if d != 0 && d < plan.MinDuration {
+		return flagErrorf("--duration %s is below the %s minimum STS allows", plan.FormatDuration(d), plan.FormatDuration(plan.MinDuration))
+	}
+	return nil
 }

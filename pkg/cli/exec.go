@@ -87,7 +87,7 @@ instance metadata (IMDSv2) endpoint.`,
 			// inherited global flags in (InheritedFlags does) and parse.
 			cmd.InheritedFlags()
 			if err := cmd.Flags().Parse(head); err != nil {
-				return &FlagError{err: negatedFlagError(cmd, err)}
+				return flagParseError(cmd, err)
 			}
 			if err := refuseForeignFlags(cmd); err != nil {
 				return err
@@ -103,6 +103,9 @@ instance metadata (IMDSv2) endpoint.`,
 			opts.Command = command
 			if opts.Server && opts.EC2Server {
 				return flagErrorf("--server and --ec2-server cannot be used together")
+			}
+			if err := checkDuration(opts.Request.Duration); err != nil {
+				return err
 			}
 			opts.Request.Profile = profileArg(f, profileArgs)
 			if runF != nil {

@@ -58,6 +58,9 @@ format works as a credential_process, MFA included.`,
 			if !contains(exportFormats, opts.Format) {
 				return flagErrorf("unknown format %q (valid: %s)", opts.Format, strings.Join(exportFormats, ", "))
 			}
+			if err := checkDuration(opts.Request.Duration); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}

@@ -98,8 +98,8 @@ minutes. --stdout prints the URL instead; treat it as a secret.`,
 		ValidArgsFunction: f.completeProfiles,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Request.Profile = profileArg(f, args)
-			if opts.Duration != 0 && opts.Duration < login.MinDuration {
-				return flagErrorf("--duration %s is below the %s minimum", plan.FormatDuration(opts.Duration), plan.FormatDuration(login.MinDuration))
+			if err := checkDuration(opts.Duration); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)

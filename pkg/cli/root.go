@@ -161,7 +161,11 @@ hands it to a command, your shell, or any AWS SDK as a credential_process.`,
 		},
 	}
 	root.SetVersionTemplate(versionLine(info) + "\n")
-	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return &FlagError{err: negatedFlagError(cmd, err)} })
+	root.SetFlagErrorFunc(flagParseError)
+	// cobra's own "Did you mean this?" spans several lines; credo's is one
+	// hint line (see unknownCommand).
+	root.DisableSuggestions = true
+	root.Args = unknownCommand
 
 	addSettingFlags(root)
 	addForeignFlags(root.PersistentFlags(), awsVaultGlobalFlags)
