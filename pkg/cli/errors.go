@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -57,18 +58,48 @@ func printError(w io.Writer, err error) int {
 		}
 		return exitError
 	}
-	// Several configuration problems come as one line each.
-	for _, line := range strings.Split(strings.TrimSpace(err.Error()), "\n") {
-		fmt.Fprintf(w, "credo: %s\n", line)
+	// Several configuration problems come as one line each, at most
+	// maxErrorLines of them.
+	lines := strings.Split(strings.TrimSpace(err.Error()), "\n")
+	for i, line := range lines {
+		if i == maxErrorLines && len(lines) > maxErrorLines+1 {
+			fmt.Fprintf(w, "credo: ... and %d more problems\n", len(lines)-i)
+			break
+		}
+		fmt.Fprintf(w, "credo: %s\n", clipLine(line))
 	}
 	if h := hint.Of(err); h != "" {
-		fmt.Fprintf(w, "credo: hint: %s\n", h)
+		fmt.Fprintf(w, "credo: hint: %s\n", clipLine(h))
 	}
 	var fe *FlagError
 	if errors.As(err, &fe) {
 		return exitUsage
 	}
 	return exitError
+}
+
+// Bounds of what an error prints, whatever the input (a 1 MB profile name,
+// a config with thousands of problems).
+const (
+	maxErrorLine  = 1024
+	maxErrorLines = 20
+)
+
+// clipLine cuts a line longer than maxErrorLine bytes in its middle, at
+// character boundaries, saying how much was left out.
+func clipLine(s string) string {
+	if len(s) <= maxErrorLine {
+		return s
+	}
+	head, tail := maxErrorLine/2, maxErrorLine/4
+	for head > 0 && !utf8.RuneStart(s[head]) {
+		head--
+	}
+	t := len(s) - tail
+	for t < len(s) && !utf8.RuneStart(s[t]) {
+		t++
+	}
+	return fmt.Sprintf("%s ...(%d bytes left out)... %s", s[:head], t-head, s[t:])
 }
 
 func firstLine(s string) string {

@@ -164,7 +164,8 @@ func listRun(opts *ListOptions) error {
 		if e.StoredKeys {
 			keys = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Profile, keys, describeSessions(e.Sessions))
+		// A name longer than a column is cut: --json has it whole.
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", config.Clip(e.Profile), keys, describeSessions(e.Sessions))
 	}
 	return tw.Flush()
 }

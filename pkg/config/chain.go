@@ -1,6 +1,13 @@
 package config
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
+
+// MaxChain is the most profiles a chain may hold, the target included: real
+// chains have a handful, and each step is an STS call.
+const MaxChain = 32
 
 // Chain resolves a profile into the profiles that produce its credentials:
 // [target, its source_profile, ..., root]. It follows source_profile as
@@ -60,6 +67,14 @@ func (c *Config) Chain(name string) ([]*Profile, error) {
 				Pos: p.at("source_profile", c), Profile: p.Name, Chain: clone(names), Kind: ErrNotFound,
 				Msg:  `source_profile ` + q(src) + ` not found in ` + c.where(),
 				Hint: c.missingHint(src),
+			})
+			break
+		}
+		if len(chain) == MaxChain {
+			errs = append(errs, &Error{
+				Pos: p.at("source_profile", c), Profile: p.Name, Chain: clone(names), Kind: ErrTooLong,
+				Msg:  "source_profile chain longer than " + strconv.Itoa(MaxChain) + " profiles",
+				Hint: "shorten the chain: point source_profile at a profile nearer its root",
 			})
 			break
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/credo-cli/credo/pkg/hint"
 )
@@ -22,6 +23,8 @@ var (
 	// ErrNoSource is a role_arn without source_profile, credential_source
 	// or web_identity_token_file.
 	ErrNoSource = errors.New("role_arn with no source")
+	// ErrTooLong is a source_profile chain of more than MaxChain profiles.
+	ErrTooLong = errors.New("source_profile chain too long")
 )
 
 // Error is one problem in the config or credentials file. Its message starts
@@ -50,10 +53,52 @@ func (e *Error) Error() string {
 	b.WriteString(e.Msg)
 	if len(e.Chain) > 1 {
 		b.WriteString(" (chain ")
-		b.WriteString(strings.Join(e.Chain, " -> "))
+		b.WriteString(chainString(e.Chain))
 		b.WriteString(")")
 	}
 	return b.String()
+}
+
+// Bounds of a message: a chain shows its first and last few profiles, and
+// a name is cut to maxName bytes, so that no config makes a message long.
+const (
+	chainHead = 4
+	chainTail = 2
+	maxName   = 64
+)
+
+// chainString is "a -> b -> ... -> z" with long chains and names cut.
+func chainString(names []string) string {
+	parts := make([]string, 0, chainHead+chainTail+1)
+	if len(names) <= chainHead+chainTail+1 {
+		for _, n := range names {
+			parts = append(parts, Clip(n))
+		}
+		return strings.Join(parts, " -> ")
+	}
+	for _, n := range names[:chainHead] {
+		parts = append(parts, Clip(n))
+	}
+	parts = append(parts, "... "+strconv.Itoa(len(names)-chainHead-chainTail)+" more ...")
+	for _, n := range names[len(names)-chainTail:] {
+		parts = append(parts, Clip(n))
+	}
+	return strings.Join(parts, " -> ")
+}
+
+// Clip cuts a name longer than 64 bytes (at a character boundary) to its
+// start and "...", for messages and tables.
+func Clip(s string) string { return clipTo(s, maxName) }
+
+func clipTo(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max - 3
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
 }
 
 // Unwrap returns the kind of the problem.
@@ -102,4 +147,5 @@ func asError(es []*Error) error {
 }
 
 // q quotes user text for a message, escaping quotes and control characters.
-func q(s string) string { return strconv.Quote(s) }
+// q quotes a name or value for a message, cut to 128 bytes.
+func q(s string) string { return strconv.Quote(clipTo(s, 2*maxName)) }
