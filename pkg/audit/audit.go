@@ -153,13 +153,7 @@ func Append(path string, maxSize int64, e Entry) error {
 		exp := e.Expiration.UTC()
 		e.Expiration = &exp
 	}
-	if e.Roles == nil {
-		e.Roles = []string{}
-	}
-	line, err := json.Marshal(e)
-	if err != nil {
-		return fmt.Errorf("audit log: %w", err)
-	}
+	line := e.appendJSON(make([]byte, 0, 512))
 	line = append(line, '\n')
 	f, err := open(path)
 	if err != nil {

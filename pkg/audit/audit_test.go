@@ -1,6 +1,8 @@
 package audit
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -250,5 +252,28 @@ func checkModes(t *testing.T, path string) {
 	di, _ := os.Stat(filepath.Dir(path))
 	if di.Mode().Perm() != 0o700 {
 		t.Errorf("%s mode %v, want 0700", filepath.Dir(path), di.Mode().Perm())
+	}
+}
+
+// The hand-written encoder writes what encoding/json would.
+func TestEncodingMatchesJSON(t *testing.T) {
+	exp := time.Date(2026, 11, 30, 13, 0, 0, 5, time.UTC)
+	for _, s := range []string{"", "plain", `quote " and \ backslash`, "new\nline\ttab\rcr\x00\x1f", "<html> & more", "caf\u00e9 \u2028 \u2029 \U0001F600", "bad \xff utf8 \xc3"} {
+		for _, e := range []Entry{
+			{Time: exp, Profile: s, Roles: []string{s, "arn"}, Source: s, AccessKeyID: s, Via: s, Process: s, Parent: s, Format: s, PID: 1, PPID: 2, MFA: true, Expiration: &exp},
+			{Time: exp, Profile: s},
+		} {
+			want, err := json.Marshal(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e.Roles == nil {
+				// Append writes [] for no roles; encoding/json writes null.
+				want = bytes.Replace(want, []byte(`"roles":null`), []byte(`"roles":[]`), 1)
+			}
+			if got := e.appendJSON(nil); !bytes.Equal(got, want) {
+				t.Errorf("%q:\n got %s\nwant %s", s, got, want)
+			}
+		}
 	}
 }

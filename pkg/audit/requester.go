@@ -9,9 +9,8 @@ import (
 // evaluating export, or the SDK running credential_process) and its parent.
 func (e *Entry) RanBy() {
 	e.PID = os.Getppid()
-	e.Process = ProcName(e.PID)
-	e.PPID = ParentOf(e.PID)
-	e.Parent = ProcName(e.PPID)
+	e.Process, e.PPID = procStat(e.PID)
+	e.Parent, _ = procStat(e.PPID)
 }
 
 // Runs records as the requester command, running as pid with parent ppid:
@@ -21,7 +20,7 @@ func (e *Entry) Runs(command string, pid, ppid int) {
 	e.PID = pid
 	e.Process = filepath.Base(command)
 	e.PPID = ppid
-	e.Parent = ProcName(ppid)
+	e.Parent, _ = procStat(ppid)
 }
 
 // ExportVia is how `export --format format` hands credentials out: the json
