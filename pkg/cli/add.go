@@ -147,7 +147,7 @@ func addRun(opts *AddOptions) error {
 		return hint.Wrap(err, fmt.Sprintf("add --force to replace the unreadable item, or run \"credo remove %s\"", opts.Profile))
 	}
 	if err := store.SetKey(opts.Profile, keystore.LongTermKey{AccessKeyID: id, SecretAccessKey: secret, Added: opts.Now().UTC()}); err != nil {
-		return fmt.Errorf("profile %q: storing keys: %w", opts.Profile, err)
+		return err // the keystore names the profile and what failed
 	}
 	// Sessions made from the old keys, this profile's and those of every
 	// role built on it, would outlive them; drop them.

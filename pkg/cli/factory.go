@@ -110,7 +110,8 @@ func (f *Factory) filePassphrase(req keystore.PassphraseRequest) (string, error)
 	for range filePassphraseTries {
 		p, err := readSecretFromTTY(question)
 		if err != nil {
-			return "", hint.Wrap(fmt.Errorf("file keyring passphrase: %w", err), "set CREDO_FILE_PASSPHRASE or run credo from a terminal")
+			// The keystore names the keyring and the passphrase around it.
+			return "", hint.Wrap(err, "set CREDO_FILE_PASSPHRASE or run credo from a terminal")
 		}
 		if !req.New {
 			return p, nil
@@ -121,7 +122,7 @@ func (f *Factory) filePassphrase(req keystore.PassphraseRequest) (string, error)
 		}
 		again, err := readSecretFromTTY("Repeat the passphrase: ")
 		if err != nil {
-			return "", fmt.Errorf("file keyring passphrase: %w", err)
+			return "", err
 		}
 		if again == p {
 			f.warnShortPassphrase(req, p)

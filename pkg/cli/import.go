@@ -206,7 +206,7 @@ func importAWSVaultRun(opts *ImportAWSVaultOptions) error {
 		}
 		if !opts.DryRun {
 			if err := store.SetKey(it.profile, it.key); err != nil {
-				return fmt.Errorf("profile %q: storing keys: %w", it.profile, err)
+				return err // the keystore names the profile and what failed
 			}
 			if it.replace {
 				if cfg == nil {
