@@ -183,11 +183,10 @@ func (s *Signer) URL(ctx context.Context, in Input) (string, error) {
 		return "", fmt.Errorf("%s: cannot tell which kind of credentials these are (caller %s)", in.Subject, arn)
 	}
 
+	// No hint about the duration here: a chained role's session is capped
+	// at 1h above, so a refusal or a network failure has another cause.
 	token, err := s.signinToken(ctx, endpoint, c, sessionDuration)
 	if err != nil {
-		if kind == KindRole && in.Chained {
-			err = hint.Wrap(err, "a role assumed with temporary credentials allows at most a 1h console session; try -d 1h or --no-session")
-		}
 		return "", fmt.Errorf("%s: %w", in.Subject, err)
 	}
 	return SignInURL(endpoint, dest, token), nil
