@@ -5,6 +5,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/credo-cli/credo/pkg/cmdline"
 )
 
 // aws-vault's command lines (99designs 7.2.0 and ByteNess 7.13) either work
@@ -13,72 +15,50 @@ import (
 // differently; docs/migrating-from-aws-vault.md has the whole table, and a
 // test runs every row of it.
 
-// foreignFlag is an aws-vault flag that credo spells differently.
-type foreignFlag struct {
-	name   string
-	short  string
-	value  bool   // takes a value
-	credos string // what to use in credo instead
+// foreignFlag is an aws-vault flag that credo spells differently: a
+// cmdline.Flag whose Instead names credo's spelling.
+type foreignFlag = cmdline.Flag
+
+// foreignOf returns the aws-vault spellings among a cmdline table's rows.
+func foreignOf(rows []cmdline.Flag) []foreignFlag {
+	var out []foreignFlag
+	for _, r := range rows {
+		if r.Instead != "" {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // awsVaultGlobalFlags are aws-vault's global flags that credo reads from
-// its settings instead.
-var awsVaultGlobalFlags = []foreignFlag{
-	{name: "keychain", value: true, credos: "CREDO_KEYCHAIN_NAME (keychain_name in the settings file)"},
-	{name: "secret-service-collection", value: true, credos: "CREDO_SECRET_SERVICE_COLLECTION (secret_service_collection in the settings file)"},
-	{name: "pass-dir", value: true, credos: "CREDO_PASS_DIR (pass_dir in the settings file)"},
-	{name: "pass-cmd", value: true, credos: "CREDO_PASS_CMD (pass_cmd in the settings file)"},
-	{name: "pass-prefix", value: true, credos: "CREDO_PASS_PREFIX (pass_prefix in the settings file)"},
-	{name: "file-dir", value: true, credos: "CREDO_FILE_DIR (file_dir in the settings file)"},
-	{name: "biometrics", credos: "none; credo has no Touch ID unlock; the keychain backend asks macOS itself"},
-	{name: "op-timeout", value: true, credos: "a backend of credo's (--backend); credo has no 1Password backend"},
-	{name: "op-vault-id", value: true, credos: "a backend of credo's (--backend); credo has no 1Password backend"},
-	{name: "op-item-title-prefix", value: true, credos: "a backend of credo's (--backend); credo has no 1Password backend"},
-	{name: "op-item-tag", value: true, credos: "a backend of credo's (--backend); credo has no 1Password backend"},
-	{name: "op-connect-host", value: true, credos: "a backend of credo's (--backend); credo has no 1Password backend"},
-	{name: "op-desktop-account-id", value: true, credos: "a backend of credo's (--backend); credo has no 1Password backend"},
-	{name: "proton-pass-share-id", value: true, credos: "a backend of credo's (--backend); credo has no Proton Pass backend"},
-	{name: "proton-pass-item-title-prefix", value: true, credos: "a backend of credo's (--backend); credo has no Proton Pass backend"},
-	{name: "proton-pass-api-base", value: true, credos: "a backend of credo's (--backend); credo has no Proton Pass backend"},
-	{name: "proton-pass-timeout", value: true, credos: "a backend of credo's (--backend); credo has no Proton Pass backend"},
-	{name: "help-long", credos: "credo help COMMAND"},
-	{name: "help-man", credos: "man credo (make install puts the man pages in place)"},
-	{name: "completion-script-bash", credos: "credo completion bash"},
-	{name: "completion-script-zsh", credos: "credo completion zsh"},
-	{name: "completion-bash", credos: "credo completion bash"},
-}
+// its settings instead (rows of cmdline.Globals).
+var awsVaultGlobalFlags = foreignOf(cmdline.Globals)
 
 func awsVaultGlobalNames() []string {
 	names := make([]string, 0, len(awsVaultGlobalFlags))
 	for _, ff := range awsVaultGlobalFlags {
-		names = append(names, ff.name)
+		names = append(names, ff.Name)
 	}
 	return names
 }
 
 // awsVaultCommandFlags are aws-vault's flags of one command that credo
-// spells differently.
+// spells differently. Those of exec and export are rows of their cmdline
+// tables, which decide exec's argument grammar.
 var awsVaultCommandFlags = map[string][]foreignFlag{
-	"exec": {
-		{name: "json", short: "j", credos: "credo export --format json PROFILE"},
-		{name: "lazy", credos: "credo exec --server (credo fetches the credentials once at the start and refreshes them; drop --lazy)"},
-		{name: "stdout", credos: "--no-browser"},
-		{name: "profile-env", credos: "none; credo exec hands out the credentials themselves; for AWS_PROFILE use credential_process = credo export --format json PROFILE"},
-	},
-	"export": {
-		{name: "stdout", credos: "--no-browser"},
-	},
+	"exec":   foreignOf(cmdline.Exec.Flags),
+	"export": foreignOf(cmdline.Export.Flags),
 	"login": {
-		{name: "auto-logout", short: "a", credos: "none; credo login opens a new console sign-in; sign out of the old one in the console"},
+		{Hidden: true, Name: "auto-logout", Short: "a", Instead: "none; credo login opens a new console sign-in; sign out of the old one in the console"},
 	},
 	"remove": {
-		{name: "sessions-only", short: "s", credos: "credo clear PROFILE"},
+		{Hidden: true, Name: "sessions-only", Short: "s", Instead: "credo clear PROFILE"},
 	},
 	"rotate": {
-		{name: "no-session", short: "n", credos: "credo rotate PROFILE (it signs with the long-term keys, with an MFA session only when the profile has mfa_serial)"},
+		{Hidden: true, Name: "no-session", Short: "n", Instead: "credo rotate PROFILE (it signs with the long-term keys, with an MFA session only when the profile has mfa_serial)"},
 	},
 	"list": {
-		{name: "sessions", credos: "credo list (the sessions column) or credo list --json"},
+		{Hidden: true, Name: "sessions", Instead: "credo list (the sessions column) or credo list --json"},
 	},
 }
 
@@ -87,12 +67,12 @@ var awsVaultCommandFlags = map[string][]foreignFlag{
 // spelling instead of calling them unknown.
 func addForeignFlags(fs *pflag.FlagSet, flags []foreignFlag) {
 	for _, ff := range flags {
-		if ff.value {
-			fs.StringP(ff.name, ff.short, "", "aws-vault's spelling of "+ff.credos)
+		if ff.Value {
+			fs.StringP(ff.Name, ff.Short, "", "aws-vault's spelling of "+ff.Instead)
 		} else {
-			fs.BoolP(ff.name, ff.short, false, "aws-vault's spelling of "+ff.credos)
+			fs.BoolP(ff.Name, ff.Short, false, "aws-vault's spelling of "+ff.Instead)
 		}
-		_ = fs.MarkHidden(ff.name)
+		_ = fs.MarkHidden(ff.Name)
 	}
 }
 
@@ -102,7 +82,7 @@ func refuseForeignFlags(cmd *cobra.Command) error {
 	lists := [][]foreignFlag{awsVaultGlobalFlags, awsVaultCommandFlags[cmd.Name()]}
 	for _, list := range lists {
 		for _, ff := range list {
-			if fl := cmd.Flags().Lookup(ff.name); fl != nil && fl.Changed && fl.Hidden {
+			if fl := cmd.Flags().Lookup(ff.Name); fl != nil && fl.Changed && fl.Hidden {
 				return foreignError(cmd, ff)
 			}
 		}
@@ -111,14 +91,14 @@ func refuseForeignFlags(cmd *cobra.Command) error {
 }
 
 func foreignError(cmd *cobra.Command, ff foreignFlag) error {
-	spelled := "--" + ff.name
-	if ff.short != "" {
-		spelled = "-" + ff.short + "/--" + ff.name
+	spelled := "--" + ff.Name
+	if ff.Short != "" {
+		spelled = "-" + ff.Short + "/--" + ff.Name
 	}
-	if !contains(awsVaultGlobalNames(), ff.name) && cmd != cmd.Root() {
+	if !contains(awsVaultGlobalNames(), ff.Name) && cmd != cmd.Root() {
 		spelled = cmd.Name() + " " + spelled
 	}
-	return flagErrorf("%s is aws-vault's spelling; credo's: %s", spelled, ff.credos)
+	return flagErrorf("%s is aws-vault's spelling; credo's: %s", spelled, ff.Instead)
 }
 
 // negatedFlagError turns pflag's "unknown flag: --no-X", for a boolean

@@ -17,9 +17,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/credo-cli/credo/pkg/audit"
+	"github.com/credo-cli/credo/pkg/cmdline"
 	"github.com/credo-cli/credo/pkg/creds/plan"
 	"github.com/credo-cli/credo/pkg/harden"
 	"github.com/credo-cli/credo/pkg/hint"
@@ -82,7 +82,8 @@ instance metadata (IMDSv2) endpoint.`,
 		// see splitExecArgs.
 		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			head, command := splitExecArgs(cmd, args)
+			line := cmdline.Exec.Split(args)
+			head, command := line.Head, line.Command
 			// ParseFlags does nothing under DisableFlagParsing: merge the
 			// inherited global flags in (InheritedFlags does) and parse.
 			cmd.InheritedFlags()
@@ -99,7 +100,7 @@ instance metadata (IMDSv2) endpoint.`,
 			if err := f.loadSettings(cmd.Root().PersistentFlags(), cmd.Flags()); err != nil {
 				return err
 			}
-			profileArgs := cmd.Flags().Args() // at most one: splitExecArgs saw to it
+			profileArgs := cmd.Flags().Args() // at most one: Split saw to it
 			opts.Command = command
 			if opts.Server && opts.EC2Server {
 				return flagErrorf("--server and --ec2-server cannot be used together")
@@ -114,14 +115,12 @@ instance metadata (IMDSv2) endpoint.`,
 			return execRun(cmd.Context(), opts)
 		},
 	}
-	addCredentialFlags(cmd, &opts.Request)
-	cmd.Flags().BoolVarP(&opts.Server, "server", "s", false, "Serve credentials from a local container-credentials endpoint")
-	// aws-vault's name for --server.
-	cmd.Flags().BoolVar(&opts.Server, "ecs-server", false, "Same as --server (aws-vault's name)")
-	_ = cmd.Flags().MarkHidden("ecs-server")
-	addForeignFlags(cmd.Flags(), awsVaultCommandFlags["exec"])
-	cmd.Flags().BoolVar(&opts.EC2Server, "ec2-server", false, "Serve credentials from a local EC2 instance metadata (IMDSv2) endpoint")
-	cmd.Flags().BoolVar(&opts.ForceNested, "force-nested", false, "Allow exec inside another credo exec")
+	bind := credentialBindings(&opts.Request)
+	bind["server"] = &opts.Server
+	bind["ecs-server"] = &opts.Server // aws-vault's name for --server
+	bind["ec2-server"] = &opts.EC2Server
+	bind["force-nested"] = &opts.ForceNested
+	addFlags(cmd.Flags(), cmdline.Exec.Flags, bind)
 	return cmd
 }
 
@@ -285,104 +284,36 @@ func runChild(ctx context.Context, path string, argv, env []string, ios *iostrea
 	return fmt.Errorf("running %s: %w", argv[0], err)
 }
 
-// splitExecArgs splits exec's arguments into credo's part (flags and the
-// profile) and the command: the command starts after "--", or at the
-// first argument that is not a flag once the profile is known.
-func splitExecArgs(cmd *cobra.Command, args []string) (head, command []string) {
-	profileSeen := false
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "--":
-			return args[:i], args[i+1:]
-		case a == "-" || !strings.HasPrefix(a, "-"):
-			if profileSeen {
-				return args[:i], args[i:]
-			}
-			profileSeen = true
-		case !strings.Contains(a, "="):
-			if takesValue(cmd, a) {
-				i++ // the flag's value, whatever it looks like
-			}
-		}
-	}
-	return args, nil
-}
-
-// takesValue reports whether the flag argument a (--name, -x, or a group
-// of shorthands such as -nt) needs the next argument as its value.
-func takesValue(cmd *cobra.Command, a string) bool {
-	if strings.HasPrefix(a, "--") {
-		fl := lookupFlag(cmd, a[2:], "")
-		return fl != nil && fl.NoOptDefVal == ""
-	}
-	// -abc: each letter is a shorthand until one takes a value; the rest
-	// of the group is then that value, or, when it is the last letter, the
-	// next argument is.
-	for i := 1; i < len(a); i++ {
-		fl := lookupFlag(cmd, "", a[i:i+1])
-		if fl == nil {
-			return false // pflag reports the unknown flag
-		}
-		if fl.NoOptDefVal == "" {
-			return i == len(a)-1
-		}
-	}
-	return false
-}
-
-func lookupFlag(cmd *cobra.Command, name, short string) *pflag.Flag {
-	for _, fs := range []*pflag.FlagSet{cmd.Flags(), cmd.InheritedFlags()} {
-		var fl *pflag.Flag
-		if name != "" {
-			fl = fs.Lookup(name)
-		} else {
-			fl = fs.ShorthandLookup(short)
-		}
-		if fl != nil {
-			return fl
-		}
-	}
-	return nil
-}
-
 // completeExec completes exec's arguments by hand, since cobra completes
 // nothing for a command that parses its own flags: flag names, the values
 // of --backend and --prompt, the profile, then the command's own words.
 func (f *Factory) completeExec(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-	head, command := splitExecArgs(cmd, args)
-	if command != nil || (len(args) > 0 && args[len(args)-1] == "--") {
+	line := cmdline.Exec.Split(args)
+	if line.Command != nil || line.Dash {
 		return nil, cobra.ShellCompDirectiveDefault // the command's own words
 	}
-	if n := len(head); n > 0 && strings.HasPrefix(head[n-1], "-") && !strings.Contains(head[n-1], "=") && takesValue(cmd, head[n-1]) {
-		switch strings.TrimLeft(head[n-1], "-") {
-		case "backend":
-			return settings.Backends, cobra.ShellCompDirectiveNoFileComp
-		case "prompt":
-			return settings.PromptDrivers, cobra.ShellCompDirectiveNoFileComp
-		case "config":
+	if fl := line.Pending; fl != nil {
+		if k := settings.Lookup(fl.Name); k != nil && k.Flag == fl.Name && k.Values != nil {
+			return k.Values, cobra.ShellCompDirectiveNoFileComp
+		}
+		if fl.Name == "config" {
 			return nil, cobra.ShellCompDirectiveDefault
 		}
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
 	if strings.HasPrefix(toComplete, "-") {
 		var names []string
-		for _, fs := range []*pflag.FlagSet{cmd.Flags(), cmd.InheritedFlags()} {
-			fs.VisitAll(func(fl *pflag.Flag) {
+		for _, rows := range [][]cmdline.Flag{cmdline.Exec.Flags, cmdline.Globals} {
+			for _, fl := range rows {
 				if !fl.Hidden {
 					names = append(names, "--"+fl.Name)
 				}
-			})
+			}
 		}
 		return names, cobra.ShellCompDirectiveNoFileComp
 	}
-	for i := 0; i < len(head); i++ {
-		if !strings.HasPrefix(head[i], "-") {
-			return nil, cobra.ShellCompDirectiveDefault // the profile is given: a command comes next
-		}
-		if !strings.Contains(head[i], "=") && takesValue(cmd, head[i]) {
-			i++
-		}
+	if len(line.Args) > 0 {
+		return nil, cobra.ShellCompDirectiveDefault // the profile is given: a command comes next
 	}
 	return f.completeProfiles(cmd, nil, toComplete)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/credo-cli/credo/pkg/audit"
+	"github.com/credo-cli/credo/pkg/cmdline"
 	"github.com/credo-cli/credo/pkg/iostreams"
 	"github.com/credo-cli/credo/pkg/output"
 )
@@ -67,21 +68,25 @@ format works as a credential_process, MFA included.`,
 			return exportRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.Format, "format", "f", "env", "Output `format`: "+strings.Join(exportFormats, ", "))
-	addCredentialFlags(cmd, &opts.Request)
-	addForeignFlags(cmd.Flags(), awsVaultCommandFlags["export"])
+	opts.Format = "env"
+	bind := credentialBindings(&opts.Request)
+	bind["format"] = &opts.Format
+	addFlags(cmd.Flags(), cmdline.Export.Flags, bind)
+	cmd.Flags().Lookup("format").Usage += ": " + strings.Join(exportFormats, ", ")
 	_ = cmd.RegisterFlagCompletionFunc("format", fixedCompletion(exportFormats))
 	return cmd
 }
 
-// addCredentialFlags adds the flags that exec and export share.
-func addCredentialFlags(cmd *cobra.Command, req *credRequest) {
-	fl := cmd.Flags()
-	fl.DurationVarP(&req.Duration, "duration", "d", 0, "Session `duration` (default: the profile's duration_seconds, else 1h for roles, 12h for session tokens)")
-	fl.BoolVarP(&req.NoSession, "no-session", "n", false, "Use the long-term keys directly, without a session token")
-	fl.StringVarP(&req.MFAToken, "mfa-token", "t", "", "MFA `code` to use instead of asking (- reads it from standard input)")
-	fl.StringVar(&req.Region, "region", "", "AWS `region` to hand out (default: the profile's region)")
-	fl.BoolVar(&req.NoBrowser, "no-browser", false, "For SSO sign-in: print the URL and code, open nothing")
+// credentialBindings binds the flags that exec and export share (see
+// cmdline's tables) to req.
+func credentialBindings(req *credRequest) map[string]any {
+	return map[string]any{
+		"duration":   &req.Duration,
+		"no-session": &req.NoSession,
+		"mfa-token":  &req.MFAToken,
+		"region":     &req.Region,
+		"no-browser": &req.NoBrowser,
+	}
 }
 
 func exportRun(ctx context.Context, opts *ExportOptions) error {

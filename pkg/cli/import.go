@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/credo-cli/credo/pkg/cmdline"
 	"github.com/credo-cli/credo/pkg/config"
 	"github.com/credo-cli/credo/pkg/hint"
 	"github.com/credo-cli/credo/pkg/iostreams"
@@ -105,19 +106,17 @@ environment with credo's equivalents.`,
 			return importAWSVaultRun(opts)
 		},
 	}
-	fl := cmd.Flags()
 	env := f.env.Getenv
-	fl.BoolVarP(&opts.Force, "force", "f", false, "Replace keys credo already holds for a profile")
-	fl.BoolVar(&opts.DryRun, "dry-run", false, "Print what would be done; store and change nothing")
-	fl.BoolVar(&opts.FixConfig, "fix-config", false, "Write the settings aws-vault inherited from [default] into each profile (a backup of the file is kept)")
-	fl.StringVar(&opts.Source.Backend, "from-backend", env("AWS_VAULT_BACKEND"), "aws-vault's keyring `backend` (default: $AWS_VAULT_BACKEND, else the first of aws-vault's that holds its keys)")
-	fl.StringVar(&opts.Source.FileDir, "file-dir", env("AWS_VAULT_FILE_DIR"), "aws-vault's file keyring `folder` (default: $AWS_VAULT_FILE_DIR, else ~/.awsvault/keys)")
-	fl.StringVar(&opts.Source.PassDir, "pass-dir", env("AWS_VAULT_PASS_PASSWORD_STORE_DIR"), "aws-vault's pass store `folder` (default: $AWS_VAULT_PASS_PASSWORD_STORE_DIR, else $PASSWORD_STORE_DIR or ~/.password-store)")
-	fl.StringVar(&opts.Source.PassCmd, "pass-cmd", env("AWS_VAULT_PASS_CMD"), "aws-vault's pass `command` (default: $AWS_VAULT_PASS_CMD, else pass)")
-	fl.StringVar(&opts.Source.PassPrefix, "pass-prefix", env("AWS_VAULT_PASS_PREFIX"), "aws-vault's pass item `prefix` (default: $AWS_VAULT_PASS_PREFIX)")
-	fl.StringVar(&opts.Source.SecretServiceCollection, "secret-service-collection", env("AWS_VAULT_SECRET_SERVICE_COLLECTION_NAME"), "aws-vault's secret-service `collection` (default: $AWS_VAULT_SECRET_SERVICE_COLLECTION_NAME, else awsvault)")
-	fl.StringVar(&opts.Source.KeychainName, "keychain", env("AWS_VAULT_KEYCHAIN_NAME"), "aws-vault's macOS `keychain` (default: $AWS_VAULT_KEYCHAIN_NAME, else aws-vault)")
-	fl.StringVar(&opts.Source.KeyctlScope, "keyctl-scope", "user", "The kernel keyring that holds aws-vault's keyctl keyring: user, usersession, session, process or thread")
+	src := &opts.Source
+	src.Backend, src.FileDir, src.PassDir = env("AWS_VAULT_BACKEND"), env("AWS_VAULT_FILE_DIR"), env("AWS_VAULT_PASS_PASSWORD_STORE_DIR")
+	src.PassCmd, src.PassPrefix = env("AWS_VAULT_PASS_CMD"), env("AWS_VAULT_PASS_PREFIX")
+	src.SecretServiceCollection, src.KeychainName, src.KeyctlScope = env("AWS_VAULT_SECRET_SERVICE_COLLECTION_NAME"), env("AWS_VAULT_KEYCHAIN_NAME"), "user"
+	addFlags(cmd.Flags(), cmdline.ImportAWSVault.Flags, map[string]any{
+		"force": &opts.Force, "dry-run": &opts.DryRun, "fix-config": &opts.FixConfig,
+		"from-backend": &src.Backend, "file-dir": &src.FileDir, "pass-dir": &src.PassDir, "pass-cmd": &src.PassCmd,
+		"pass-prefix": &src.PassPrefix, "secret-service-collection": &src.SecretServiceCollection,
+		"keychain": &src.KeychainName, "keyctl-scope": &src.KeyctlScope,
+	})
 	_ = cmd.RegisterFlagCompletionFunc("from-backend", fixedCompletion(keystore.Backends()))
 	return cmd
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/credo-cli/credo/pkg/build"
+	"github.com/credo-cli/credo/pkg/cmdline"
 	"github.com/credo-cli/credo/pkg/harden"
 	"github.com/credo-cli/credo/pkg/iostreams"
 	"github.com/credo-cli/credo/pkg/keystore/dbusguard"
@@ -167,8 +168,7 @@ hands it to a command, your shell, or any AWS SDK as a credential_process.`,
 	root.DisableSuggestions = true
 	root.Args = unknownCommand
 
-	addSettingFlags(root)
-	addForeignFlags(root.PersistentFlags(), awsVaultGlobalFlags)
+	addGlobalFlags(root)
 
 	root.AddCommand(
 		NewCmdAdd(f, nil),
@@ -241,26 +241,15 @@ var settingFlags = func() map[string]bool {
 	return m
 }()
 
-// addSettingFlags defines the global flags of settings.Keys, with the
-// setting's values (when it has a fixed set) completed and listed.
-func addSettingFlags(root *cobra.Command) {
-	pf := root.PersistentFlags()
+// addGlobalFlags defines the global flags (cmdline.Globals), with the
+// values of the settings that have a fixed set completed.
+func addGlobalFlags(root *cobra.Command) {
+	addFlags(root.PersistentFlags(), cmdline.Globals, nil)
 	for _, k := range settings.Keys {
-		if k.Flag == "" {
-			continue
-		}
-		usage := strings.ToUpper(k.Doc[:1]) + k.Doc[1:]
-		if k.Default == "true" || k.Default == "false" {
-			pf.Bool(k.Flag, k.Default == "true", usage)
-			continue
-		}
-		if k.Values != nil {
-			usage += ": " + strings.Join(k.Values, ", ")
+		if k.Flag != "" && k.Values != nil {
 			_ = root.RegisterFlagCompletionFunc(k.Flag, fixedCompletion(k.Values))
 		}
-		pf.String(k.Flag, "", usage)
 	}
-	pf.String("config", "", "credo's settings `file` (default $XDG_CONFIG_HOME/credo/config.yaml)")
 }
 
 func contains(list []string, s string) bool {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/credo-cli/credo/pkg/cmdline"
 	"github.com/credo-cli/credo/pkg/status"
 )
 
@@ -44,7 +45,9 @@ standard error, and exits 1.`,
 			return status.Write(f.env.IO.Out, format, s)
 		},
 	}
-	cmd.Flags().StringVarP(&format, "format", "f", "text", "Output `format`: "+strings.Join(status.Formats, ", "))
+	format = "text"
+	addFlags(cmd.Flags(), cmdline.Status.Flags, map[string]any{"format": &format})
+	cmd.Flags().Lookup("format").Usage += ": " + strings.Join(status.Formats, ", ")
 	_ = cmd.RegisterFlagCompletionFunc("format", fixedCompletion(status.Formats))
 	return cmd
 }

@@ -17,11 +17,11 @@ package front
 
 import (
 	"io"
-	"strings"
 	"time"
 
 	"github.com/credo-cli/credo/pkg/audit"
 	"github.com/credo-cli/credo/pkg/build"
+	"github.com/credo-cli/credo/pkg/cmdline"
 	"github.com/credo-cli/credo/pkg/config"
 	"github.com/credo-cli/credo/pkg/creds/plan"
 	"github.com/credo-cli/credo/pkg/keystore/filefast"
@@ -53,7 +53,7 @@ type request struct {
 	format  string
 	region  string
 	backend string
-	command []string // exec: the command after --; nil for $SHELL
+	command []string // exec: the command; nil for $SHELL
 
 	audit audit.Config      // set by cached
 	chain []*config.Profile // set by cached
@@ -115,83 +115,69 @@ func exitFor(err error) int {
 	return 0
 }
 
-// parse understands the common forms of export and exec; anything else
-// (another flag, a second profile, --debug) is left to credo-core.
+// served are the flags the front serves itself (by cmdline's grammar, the
+// same as credo-core's); any other flag, a second profile, a missing value
+// or --debug is left to credo-core.
+var served = map[string]bool{"format": true, "region": true, "backend": true}
+
+// parse reads export and exec by cmdline's grammar, the one credo-core
+// uses, and reports whether the front can serve them.
 func parse(args []string) (*request, bool) {
-	if len(args) == 0 || (args[0] != "export" && args[0] != "exec") {
+	if len(args) == 0 {
 		return nil, false
 	}
-	req := &request{verb: args[0], format: "env"}
-	var positional []string
-	rest := args[1:]
-	for i := 0; i < len(rest); i++ {
-		a := rest[i]
-		if a == "--" {
-			if req.verb != "exec" {
-				return nil, false
-			}
-			req.command = rest[i+1:]
-			if len(req.command) == 0 {
-				return nil, false
-			}
-			break
-		}
-		if !strings.HasPrefix(a, "-") || a == "-" {
-			positional = append(positional, a)
-			continue
-		}
-		name, value, hasValue := strings.Cut(a, "=")
-		switch name {
-		case "--format", "-f", "--region", "--backend":
-		default:
+	var c *cmdline.Command
+	switch args[0] {
+	case cmdline.Export.Name:
+		c = cmdline.Export
+	case cmdline.Exec.Name:
+		c = cmdline.Exec
+	default:
+		return nil, false
+	}
+	line := c.Split(args[1:])
+	if len(line.Unknown) > 0 || line.Pending != nil || len(line.Args) > 1 || (line.Dash && len(line.Command) == 0) {
+		return nil, false
+	}
+	req := &request{verb: args[0], format: "env", command: line.Command}
+	for _, g := range line.Flags {
+		if !served[g.Flag.Name] {
 			return nil, false
 		}
-		if name == "-f" && hasValue {
-			return nil, false // cobra reads -f=json as "=json"
-		}
-		if !hasValue {
-			if i+1 >= len(rest) {
-				return nil, false
-			}
-			i++
-			value = rest[i]
-		}
-		switch name {
-		case "--format", "-f":
-			if req.verb != "export" {
-				return nil, false
-			}
-			req.format = value
-		case "--region":
-			req.region = value
-		case "--backend":
-			req.backend = value
+		switch g.Flag.Name {
+		case "format":
+			req.format = g.Value
+		case "region":
+			req.region = g.Value
+		case "backend":
+			req.backend = g.Value
 		}
 	}
-	if len(positional) > 1 || !output.ValidFormat(req.format) {
+	if !output.ValidFormat(req.format) {
 		return nil, false
 	}
-	if len(positional) == 1 {
-		req.profile = positional[0]
+	if len(line.Args) == 1 {
+		req.profile = line.Args[0]
 	}
 	return req, true
 }
 
-// parseStatus understands `status`, `status --format F` and `status -f F`;
-// anything else (--help, another flag, a bad format) goes to credo-core.
+// parseStatus reads `status` by cmdline's grammar; anything but --format
+// (--help, a global flag, an argument, a bad format) goes to credo-core.
 func parseStatus(args []string) (format string, ok bool) {
-	if len(args) == 0 || args[0] != "status" {
+	if len(args) == 0 || args[0] != cmdline.Status.Name {
+		return "", false
+	}
+	line := cmdline.Status.Split(args[1:])
+	if len(line.Unknown) > 0 || line.Pending != nil || len(line.Args) > 0 || line.Dash {
 		return "", false
 	}
 	format = "text"
-	switch rest := args[1:]; {
-	case len(rest) == 0:
-	case len(rest) == 1 && strings.HasPrefix(rest[0], "--format="):
-		format = strings.TrimPrefix(rest[0], "--format=")
-	case len(rest) == 2 && (rest[0] == "--format" || rest[0] == "-f"):
-		format = rest[1]
-	default:
-		return "", false
+	for _, g := range line.Flags {
+		if g.Flag.Name != "format" {
+			return "", false
+		}
+		format = g.Value
 	}
 	return format, shellstatus.ValidFormat(format)
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -218,6 +219,13 @@ func TestExecOnTheFastPath(t *testing.T) {
 	}
 	delete(w.env, "AWS_PROFILE")
 
+	// Without "--", the command starts after the profile (cmdline's
+	// grammar, credo-core's too): its flags are its own.
+	_, _, handled, call = w.serve("exec", "--region", "us-east-1", "dev", "env", "--region", "-0")
+	if !handled || strings.Join(call.argv, " ") != "env --region -0" || !slices.Contains(call.env, "AWS_REGION=us-east-1") {
+		t.Errorf("exec without --: handled %v, argv %q", handled, call.argv)
+	}
+
 	// Nested exec is credo-core's to refuse.
 	w.env["CREDO_PROFILE"] = "prod"
 	if _, _, handled, _ := w.serve("exec", "prod", "--", "true"); handled {
@@ -236,28 +244,30 @@ func TestLeavesEverythingElseToCore(t *testing.T) {
 		env  map[string]string
 		file string // settings file content
 	}{
-		"not cached":             {args: []string{"export", "chain"}},
-		"unknown flag":           {args: []string{"export", "prod", "--no-session"}},
-		"duration":               {args: []string{"export", "prod", "-d", "2h"}},
-		"debug flag":             {args: []string{"export", "prod", "--debug"}},
-		"two profiles":           {args: []string{"export", "prod", "dev"}},
-		"bad format":             {args: []string{"export", "prod", "--format", "yaml"}},
-		"format on exec":         {args: []string{"exec", "prod", "--format", "json", "--", "true"}},
-		"exec without --":        {args: []string{"exec", "prod", "true"}},
-		"other command":          {args: []string{"list"}},
-		"backend flag":           {args: []string{"export", "prod", "--backend", "pass"}},
-		"backend env":            {args: []string{"export", "prod"}, env: map[string]string{"CREDO_BACKEND": "secret-service"}},
-		"auto backend":           {args: []string{"export", "prod"}, env: map[string]string{"CREDO_BACKEND": ""}},
-		"no passphrase":          {args: []string{"export", "prod"}, env: map[string]string{"CREDO_FILE_PASSPHRASE": ""}},
-		"wrong passphrase":       {args: []string{"export", "prod"}, env: map[string]string{"CREDO_FILE_PASSPHRASE": "wrong"}},
-		"min ttl not met":        {args: []string{"export", "prod"}, env: map[string]string{"CREDO_MIN_TTL": "2h"}},
-		"bad min ttl":            {args: []string{"export", "prod"}, env: map[string]string{"CREDO_MIN_TTL": "soon"}},
-		"debug env":              {args: []string{"export", "prod"}, env: map[string]string{"CREDO_DEBUG": "1"}},
-		"opt out":                {args: []string{"export", "prod"}, env: map[string]string{"CREDO_NO_FASTPATH": "1"}},
-		"missing settings file":  {args: []string{"export", "prod"}, env: map[string]string{"CREDO_CONFIG": "/nonexistent/credo.yaml"}},
-		"nested settings":        {args: []string{"export", "prod"}, env: map[string]string{"CREDO_BACKEND": ""}, file: "backend: file\nserver:\n  port: 1\n"},
-		"settings other backend": {args: []string{"export", "prod"}, env: map[string]string{"CREDO_BACKEND": ""}, file: "backend: pass\n"},
-		"other file dir":         {args: []string{"export", "prod"}, env: map[string]string{"CREDO_FILE_DIR": ""}},
+		"not cached":                  {args: []string{"export", "chain"}},
+		"unknown flag":                {args: []string{"export", "prod", "--no-session"}},
+		"duration":                    {args: []string{"export", "prod", "-d", "2h"}},
+		"debug flag":                  {args: []string{"export", "prod", "--debug"}},
+		"two profiles":                {args: []string{"export", "prod", "dev"}},
+		"bad format":                  {args: []string{"export", "prod", "--format", "yaml"}},
+		"format on exec":              {args: []string{"exec", "prod", "--format", "json", "--", "true"}},
+		"exec with -- and no command": {args: []string{"exec", "prod", "--"}},
+		"flag value missing":          {args: []string{"export", "prod", "--region"}},
+		"aws-vault's spelling":        {args: []string{"exec", "-j", "prod", "--", "true"}},
+		"other command":               {args: []string{"list"}},
+		"backend flag":                {args: []string{"export", "prod", "--backend", "pass"}},
+		"backend env":                 {args: []string{"export", "prod"}, env: map[string]string{"CREDO_BACKEND": "secret-service"}},
+		"auto backend":                {args: []string{"export", "prod"}, env: map[string]string{"CREDO_BACKEND": ""}},
+		"no passphrase":               {args: []string{"export", "prod"}, env: map[string]string{"CREDO_FILE_PASSPHRASE": ""}},
+		"wrong passphrase":            {args: []string{"export", "prod"}, env: map[string]string{"CREDO_FILE_PASSPHRASE": "wrong"}},
+		"min ttl not met":             {args: []string{"export", "prod"}, env: map[string]string{"CREDO_MIN_TTL": "2h"}},
+		"bad min ttl":                 {args: []string{"export", "prod"}, env: map[string]string{"CREDO_MIN_TTL": "soon"}},
+		"debug env":                   {args: []string{"export", "prod"}, env: map[string]string{"CREDO_DEBUG": "1"}},
+		"opt out":                     {args: []string{"export", "prod"}, env: map[string]string{"CREDO_NO_FASTPATH": "1"}},
+		"missing settings file":       {args: []string{"export", "prod"}, env: map[string]string{"CREDO_CONFIG": "/nonexistent/credo.yaml"}},
+		"nested settings":             {args: []string{"export", "prod"}, env: map[string]string{"CREDO_BACKEND": ""}, file: "backend: file\nserver:\n  port: 1\n"},
+		"settings other backend":      {args: []string{"export", "prod"}, env: map[string]string{"CREDO_BACKEND": ""}, file: "backend: pass\n"},
+		"other file dir":              {args: []string{"export", "prod"}, env: map[string]string{"CREDO_FILE_DIR": ""}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			saved := map[string]string{}

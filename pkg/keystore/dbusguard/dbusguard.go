@@ -10,17 +10,17 @@
 //
 // How it works: Go initialises packages in import-path order among those
 // whose imports are already initialised (Go spec, "Package initialization").
-// This package imports os, path/filepath and pkg/settings, which imports
-// only standard packages that godbus imports too (settings.TestInitOrder
-// checks it); so this package is always ready before godbus, and its import
+// This package imports os, path/filepath, pkg/cmdline and pkg/settings,
+// which import only standard packages that godbus imports too
+// (settings.TestInitOrder checks it); so this package is always ready before godbus, and its import
 // path (github.com/credo-cli/...) sorts before github.com/godbus/..., so its
 // init runs first. pkg/keystore imports it to make sure it is linked in.
 //
 // Its init function is a deliberate exception to credo's rule against init
 // side effects and package-level state: nothing else can run early enough.
 // It works out which keyring backend credo will use (the --backend and
-// --config flags in os.Args, then package settings, credo's one reader of
-// its settings) and,
+// --config flags in os.Args, read by package cmdline's grammar, then
+// package settings, credo's one reader of its settings) and,
 // when D-Bus is not needed or no session bus exists, points
 // DBUS_SESSION_BUS_ADDRESS at an address that fails at once and sets
 // DISABLE_KWALLET=1. Restore puts the environment back as it was; cli.Main
@@ -30,8 +30,8 @@ package dbusguard
 import (
 	"os"
 	"path/filepath"
-	"strings"
 
+	"github.com/credo-cli/credo/pkg/cmdline"
 	"github.com/credo-cli/credo/pkg/settings"
 )
 
@@ -117,9 +117,12 @@ func NeedsBus(backend string) bool {
 func Decide(args []string, lookup func(string) (string, bool), exists func(string) bool, read func(string) ([]byte, error)) Result {
 	getenv := func(k string) string { v, _ := lookup(k); return v }
 
+	// The command line is read by cmdline's grammar, as credo reads it:
+	// a --backend among exec's command's own arguments is not credo's.
+	command, line := cmdline.Scan(args)
 	flags := map[string]string{}
 	for _, name := range []string{"backend", "config"} {
-		if v, ok := flagValue(args, name); ok {
+		if v, ok := line.Value(name); ok {
 			flags[name] = v
 		}
 	}
@@ -129,7 +132,7 @@ func Decide(args []string, lookup func(string) (string, bool), exists func(strin
 	set, _ := settings.Load(settings.Input{Flags: flags, Getenv: getenv, ReadFile: read})
 	backend := set.Backend
 
-	if !NeedsBus(backend) && !importNeedsBus(args, getenv) {
+	if !NeedsBus(backend) && !importNeedsBus(command, &line, getenv) {
 		return Result{Backend: backend, Disabled: true, Reason: "backend " + backend + " does not use D-Bus"}
 	}
 	if addr := getenv(busEnv); addr != "" && addr != "autolaunch:" {
@@ -158,30 +161,6 @@ func busSockets(getenv func(string) string) []string {
 	return out
 }
 
-// flagValue finds --name VALUE or --name=VALUE in args, stopping at "--"
-// (what follows belongs to a child command). The last occurrence wins, as
-// with cobra.
-func flagValue(args []string, name string) (string, bool) {
-	var val string
-	found := false
-	long := "--" + name
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "--":
-			return val, found
-		case a == long:
-			if i+1 < len(args) {
-				val, found = args[i+1], true
-				i++
-			}
-		case strings.HasPrefix(a, long+"="):
-			val, found = a[len(long)+1:], true
-		}
-	}
-	return val, found
-}
-
 func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
@@ -205,26 +184,13 @@ func itoa(n int) string {
 // keyring from a backend that may use D-Bus (--from-backend, else
 // AWS_VAULT_BACKEND; unset means aws-vault's choice, which may be
 // secret-service).
-func importNeedsBus(args []string, getenv func(string) string) bool {
-	i := indexOf(args, "import")
-	if i < 0 || indexOf(args[i:], "aws-vault") < 0 {
+func importNeedsBus(command string, line *cmdline.Line, getenv func(string) string) bool {
+	if command != cmdline.ImportAWSVault.Name {
 		return false
 	}
-	from, ok := flagValue(args, "from-backend")
+	from, ok := line.Value("from-backend")
 	if !ok {
 		from = getenv("AWS_VAULT_BACKEND")
 	}
-	return NeedsBus(strings.TrimSpace(from))
-}
-
-func indexOf(list []string, s string) int {
-	for i, v := range list {
-		if v == "--" {
-			return -1
-		}
-		if v == s {
-			return i
-		}
-	}
-	return -1
+	return NeedsBus(from)
 }
