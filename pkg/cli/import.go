@@ -234,8 +234,104 @@ func importAWSVaultRun(opts *ImportAWSVaultOptions) error {
 			fmt.Fprintf(opts.IO.ErrOut, "Added [%s] to %s.\n", sectionName(it.profile), opts.ConfigPath)
 		}
 	}
+	if err := reportInherited(opts); err != nil {
+		return err
+	}
+	reportAWSVaultVars(opts)
 	if opts.DryRun {
 		fmt.Fprintln(opts.IO.ErrOut, "Dry run: nothing was stored or changed.")
 	}
 	return nil
+}
+
+// reportInherited prints, for each setting aws-vault took from [default]
+// and credo does not, the line to add to which section; with --fix-config
+// it adds them, keeping a backup of the file.
+func reportInherited(opts *ImportAWSVaultOptions) error {
+	if opts.ConfigPath == "" {
+		return nil
+	}
+	cfg, err := opts.Config()
+	if cfg == nil || cfg.HasSyntaxErrors() {
+		fmt.Fprintf(opts.IO.ErrOut, "credo: warning: the AWS config could not be read (%s); settings aws-vault took from [default] were not checked\n", firstLine(fmt.Sprint(err)))
+		return nil
+	}
+	adds := cfg.Inherited()
+	if len(adds) == 0 {
+		return nil
+	}
+	if opts.FixConfig && !opts.DryRun {
+		backup, err := config.AddInherited(opts.ConfigPath, adds, opts.LockFile, opts.Now())
+		if err != nil {
+			return fmt.Errorf("--fix-config: %w", err)
+		}
+		for _, a := range adds {
+			fmt.Fprintf(opts.IO.Out, "added to [%s]: %s = %s (aws-vault took it from [default])\n", sectionName(a.Profile), a.Key, a.Value)
+		}
+		fmt.Fprintf(opts.IO.Out, "%s was updated; the file as it was is in %s\n", opts.ConfigPath, backup)
+		return nil
+	}
+	for _, a := range adds {
+		fmt.Fprintf(opts.IO.Out, "aws-vault took %s from [default] (%s) for profile %s; credo does not: add \"%s = %s\" to [%s]\n",
+			a.Key, a.From, a.Profile, a.Key, a.Value, sectionName(a.Profile))
+	}
+	if !opts.DryRun {
+		fmt.Fprintln(opts.IO.Out, "credo import aws-vault --fix-config adds these lines (and keeps a backup of the file)")
+	}
+	return nil
+}
+
+// awsVaultVars are aws-vault's environment variables and credo's
+// equivalents.
+var awsVaultVars = []struct{ name, credos string }{
+	{"AWS_VAULT_BACKEND", "CREDO_BACKEND (credo import aws-vault reads it as --from-backend)"},
+	{"AWS_VAULT_PROMPT", "CREDO_PROMPT"},
+	{"AWS_VAULT_FILE_DIR", "CREDO_FILE_DIR (credo import aws-vault reads it as --file-dir)"},
+	{"AWS_VAULT_FILE_PASSPHRASE", "CREDO_FILE_PASSPHRASE"},
+	{"AWS_VAULT_PASS_PASSWORD_STORE_DIR", "CREDO_PASS_DIR"},
+	{"AWS_VAULT_PASS_CMD", "CREDO_PASS_CMD"},
+	{"AWS_VAULT_PASS_PREFIX", "CREDO_PASS_PREFIX"},
+	{"AWS_VAULT_SECRET_SERVICE_COLLECTION_NAME", "CREDO_SECRET_SERVICE_COLLECTION"},
+	{"AWS_VAULT_KEYCHAIN_NAME", "CREDO_KEYCHAIN_NAME"},
+	{"AWS_VAULT_DURATION", "none; give -d/--duration, or duration_seconds in the profile"},
+	{"AWS_VAULT_STDOUT", "none; give --no-browser (exec, export) or --stdout (login)"},
+	{"AWS_VAULT_AUTO_LOGOUT", "none; credo login has no auto-logout"},
+	{"AWS_VAULT_PROFILE_ENV", "none; credo exec hands out the credentials themselves"},
+	{"AWS_VAULT_BIOMETRICS", "none; credo has no Touch ID unlock"},
+	{"AWS_VAULT_DISABLE_HELP_MESSAGE", "none needed"},
+	{"AWS_VAULT_YKMAN_VERSION", "none; credo's ykman prompt (CREDO_PROMPT=ykman) asks ykman itself"},
+	{"AWS_VAULT_OP_TIMEOUT", "none; credo has no 1Password backend"},
+	{"AWS_VAULT_OP_VAULT_ID", "none; credo has no 1Password backend"},
+	{"AWS_VAULT_OP_ITEM_TITLE_PREFIX", "none; credo has no 1Password backend"},
+	{"AWS_VAULT_OP_ITEM_TAG", "none; credo has no 1Password backend"},
+	{"AWS_VAULT_OP_CONNECT_HOST", "none; credo has no 1Password backend"},
+	{"AWS_VAULT_OP_CONNECT_TOKEN", "none; credo has no 1Password backend"},
+	{"AWS_VAULT_OP_SERVICE_ACCOUNT_TOKEN", "none; credo has no 1Password backend"},
+	{"AWS_VAULT_OP_DESKTOP_ACCOUNT_ID", "none; credo has no 1Password backend"},
+	{"AWS_VAULT_PROTON_PASS_SHARE_ID", "none; credo has no Proton Pass backend"},
+	{"AWS_VAULT_PROTON_PASS_ITEM_TITLE_PREFIX", "none; credo has no Proton Pass backend"},
+	{"AWS_VAULT_PROTON_PASS_API_BASE", "none; credo has no Proton Pass backend"},
+	{"AWS_VAULT_PROTON_PASS_TIMEOUT", "none; credo has no Proton Pass backend"},
+	{"AWS_SESSION_TOKEN_TTL", "-d/--duration of exec and export, or duration_seconds of the profile (session tokens default to 12h)"},
+	{"AWS_CACHED_SESSION_TOKEN_TTL", "-d/--duration of exec and export, or duration_seconds of the profile (session tokens default to 12h)"},
+	{"AWS_CHAINED_SESSION_TOKEN_TTL", "duration_seconds of the source profile (the MFA session roles share; default 12h)"},
+	{"AWS_ASSUME_ROLE_TTL", "-d/--duration, or duration_seconds of the role profile (roles default to 1h)"},
+	{"AWS_FEDERATION_TOKEN_TTL", "credo login -d/--duration"},
+	{"AWS_MIN_TTL", "CREDO_MIN_TTL (min_ttl in the settings file)"},
+	{"AWS_MFA_SERIAL", "mfa_serial in the profile (credo reads no MFA serial from the environment)"},
+	{"AWS_ROLE_ARN", "role_arn in the profile (credo reads no role from the environment)"},
+	{"AWS_ROLE_SESSION_NAME", "role_session_name in the profile"},
+	{"AWS_SESSION_TAGS", "session_tags in the profile"},
+	{"AWS_TRANSITIVE_TAGS", "transitive_session_tags in the profile"},
+	{"AWS_SOURCE_IDENTITY", "source_identity in the profile"},
+}
+
+// reportAWSVaultVars names each aws-vault variable set in the environment
+// and credo's equivalent; never a value, which may be a secret.
+func reportAWSVaultVars(opts *ImportAWSVaultOptions) {
+	for _, v := range awsVaultVars {
+		if opts.Getenv(v.name) != "" {
+			fmt.Fprintf(opts.IO.Out, "aws-vault's %s is set; credo's equivalent: %s\n", v.name, v.credos)
+		}
+	}
 }

@@ -40,6 +40,21 @@ func AppendProfile(path, name string, keys [][2]string, lock LockFunc) (bool, er
 		}
 	}
 
+	return rewriteFile(path, lock, func(target string, data []byte) ([]byte, bool, error) {
+		if hasProfileSection(target, data, name) {
+			return nil, false, nil
+		}
+		return appendSection(data, name, keys), true, nil
+	})
+}
+
+// rewriteFile replaces the file at path (following a symbolic link) with
+// what edit makes of its content, atomically, under lock (see
+// AppendProfile). edit reports false when there is nothing to change. It
+// re-reads the file before the rename and starts again when someone else
+// (an editor, which takes no lock) wrote it meanwhile, so that a concurrent
+// edit is not lost. It reports whether the file was replaced.
+func rewriteFile(path string, lock LockFunc, edit func(target string, data []byte) ([]byte, bool, error)) (bool, error) {
 	target := path
 	if r, err := filepath.EvalSymlinks(path); err == nil {
 		target = r
@@ -56,18 +71,15 @@ func AppendProfile(path, name string, keys [][2]string, lock LockFunc) (bool, er
 		removeTempFiles(target)
 	}
 
-	// Re-read before the rename and start again when someone else (an
-	// editor, which takes no lock) wrote the file meanwhile, so that a
-	// concurrent edit is not lost.
 	for attempt := 0; ; attempt++ {
 		data, mode, err := readForAppend(target)
 		if err != nil {
 			return false, err
 		}
-		if hasProfileSection(target, data, name) {
-			return false, nil
+		out, change, err := edit(target, data)
+		if err != nil || !change {
+			return false, err
 		}
-		out := appendSection(data, name, keys)
 		done, err := replaceFile(target, out, mode, data)
 		if err != nil {
 			return false, err

@@ -1,0 +1,121 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const inheritConfig = `# my AWS config
+[default]
+region = eu-west-1
+mfa_serial = arn:aws:iam::123456789012:mfa/alice ; the phone
+source_profile = base
+
+[profile base]
+; keys in the keyring
+
+[profile dev]
+region = us-east-1
+role_arn = arn:aws:iam::123456789012:role/Dev
+
+[profile inc]
+include_profile = dev
+
+[profile inc-default]
+include_profile = default
+
+[profile sso]
+sso_session = corp
+sso_account_id = 123456789012
+sso_role_name = R
+[sso-session corp]
+sso_start_url = https://x.awsapps.com/start
+sso_region = us-east-1
+`
+
+// TestInherited: what aws-vault took from [default] and credo does not, per
+// profile (issue 8).
+func TestInherited(t *testing.T) {
+	c := mustLoad(t, inheritConfig, "[creds-only]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = x\n")
+	var got []string
+	for _, in := range c.Inherited() {
+		got = append(got, in.Profile+" "+in.Key+"="+in.Value+" @"+itoa(in.From.Line))
+	}
+	want := []string{
+		// base is [default]'s source_profile: not its own source.
+		"base mfa_serial=arn:aws:iam::123456789012:mfa/alice @4",
+		"base region=eu-west-1 @3",
+		"dev mfa_serial=arn:aws:iam::123456789012:mfa/alice @4",
+		"dev source_profile=base @5",
+		"inc mfa_serial=arn:aws:iam::123456789012:mfa/alice @4",
+		"inc source_profile=base @5",
+		"sso mfa_serial=arn:aws:iam::123456789012:mfa/alice @4",
+		"sso region=eu-west-1 @3",
+		"sso source_profile=base @5",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("Inherited:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestAddInherited: the lines go under each profile's header, a backup of
+// the file is kept, and every other byte stays as it was.
+func TestAddInherited(t *testing.T) {
+	for _, eol := range []string{"\n", "\r\n"} {
+		f := writeFiles(t, strings.ReplaceAll(inheritConfig, "\n", eol), "")
+		c, err := Load(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		adds := c.Inherited()
+		now := time.Date(2026, 11, 30, 5, 0, 0, 0, time.UTC)
+		backup, err := AddInherited(f.ConfigPath, adds, nil, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if backup != f.ConfigPath+".bak-credo-20261130T050000Z" {
+			t.Errorf("backup = %s", backup)
+		}
+		old, err := os.ReadFile(backup)
+		if err != nil || string(old) != strings.ReplaceAll(inheritConfig, "\n", eol) {
+			t.Fatalf("backup holds %q, %v", old, err)
+		}
+		if fi, err := os.Stat(backup); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("backup mode: %v %v", fi.Mode(), err)
+		}
+		data, err := os.ReadFile(f.ConfigPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(data)
+		want := strings.ReplaceAll(strings.NewReplacer(
+			"[profile base]\n", "[profile base]\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\nregion = eu-west-1\n",
+			"[profile dev]\n", "[profile dev]\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\nsource_profile = base\n",
+			"[profile inc]\n", "[profile inc]\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\nsource_profile = base\n",
+			"[profile sso]\n", "[profile sso]\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\nregion = eu-west-1\nsource_profile = base\n",
+		).Replace(inheritConfig), "\n", eol)
+		if text != want {
+			t.Fatalf("file after AddInherited:\n%s\nwant:\n%s", text, want)
+		}
+		// Now nothing is left to inherit.
+		c2, err := Load(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if left := c2.Inherited(); len(left) != 0 {
+			t.Errorf("still inherited: %+v", left)
+		}
+		if b, err := AddInherited(f.ConfigPath, nil, nil, now); err != nil || b != "" {
+			t.Errorf("nothing to add: %q %v", b, err)
+		}
+		entries, _ := os.ReadDir(filepath.Dir(f.ConfigPath))
+		for _, e := range entries {
+			if strings.Contains(e.Name(), ".credo-") && !strings.Contains(e.Name(), ".bak-credo-") {
+				t.Errorf("temporary file left: %s", e.Name())
+			}
+		}
+	}
+}
