@@ -183,23 +183,7 @@ func TestImportAWSVault720Fixture(t *testing.T) {
 	}
 	setup := func(t *testing.T) string {
 		home := t.TempDir()
-		keys := filepath.Join(home, ".awsvault", "keys")
-		if err := os.MkdirAll(keys, 0o700); err != nil {
-			t.Fatal(err)
-		}
-		entries, err := os.ReadDir(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range entries {
-			data, err := os.ReadFile(filepath.Join(src, e.Name()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(keys, e.Name()), data, 0o600); err != nil {
-				t.Fatal(err)
-			}
-		}
+		testsvc.CopyFiles(t, src, filepath.Join(home, ".awsvault", "keys"))
 		return home
 	}
 	noKeys := func(t *testing.T, home string) {

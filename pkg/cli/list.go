@@ -80,13 +80,19 @@ func countTrue(bs ...bool) int {
 	return n
 }
 
+// storedProfiles opens the store and lists the profiles with stored keys.
+func storedProfiles(opts *ListOptions) (keystore.Store, []string, error) {
+	store, err := opts.Store()
+	if err != nil {
+		return nil, nil, err
+	}
+	keys, err := store.KeyProfiles()
+	return store, keys, err
+}
+
 func listRun(opts *ListOptions) error {
 	if opts.Credentials {
-		store, err := opts.Store()
-		if err != nil {
-			return err
-		}
-		keys, err := store.KeyProfiles()
+		_, keys, err := storedProfiles(opts)
 		if err != nil {
 			return err
 		}
@@ -109,11 +115,7 @@ func listRun(opts *ListOptions) error {
 		}
 		return nil
 	}
-	store, err := opts.Store()
-	if err != nil {
-		return err
-	}
-	keys, err := store.KeyProfiles()
+	store, keys, err := storedProfiles(opts)
 	if err != nil {
 		return err
 	}

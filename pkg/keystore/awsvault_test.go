@@ -11,32 +11,14 @@ import (
 	"time"
 
 	"github.com/99designs/keyring"
+
+	"github.com/credo-cli/credo/pkg/testing/testsvc"
 )
 
 // fixturePassphrase is the passphrase the aws-vault 7.2.0 file keyring in
 // testdata/awsvault-7.2.0/keys was written with (`AWS_VAULT_BACKEND=file
 // aws-vault add NAME --env`, example keys only).
 const fixturePassphrase = "aws-vault 7.2.0 fixture"
-
-// copyDir copies the files of src into a new temporary folder.
-func copyDir(t *testing.T, src string) string {
-	t.Helper()
-	dst := t.TempDir()
-	entries, err := os.ReadDir(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		data, err := os.ReadFile(filepath.Join(src, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dst, e.Name()), data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dst
-}
 
 // snapshot returns the names and contents of the files in dir.
 func snapshot(t *testing.T, dir string) map[string]string {
@@ -63,7 +45,8 @@ func passphraseFunc(p string) func() (string, error) {
 // TestAWSVault720FileKeyring reads the file keyring aws-vault 7.2.0 wrote,
 // and changes nothing in it (issue 8).
 func TestAWSVault720FileKeyring(t *testing.T) {
-	dir := copyDir(t, filepath.Join("testdata", "awsvault-7.2.0", "keys"))
+	dir := t.TempDir()
+	testsvc.CopyFiles(t, filepath.Join("testdata", "awsvault-7.2.0", "keys"), dir)
 	before := snapshot(t, dir)
 	asked := 0
 	s, err := OpenAWSVault(AWSVaultConfig{Backend: BackendFile, FileDir: dir, FilePassphrase: func() (string, error) {
@@ -241,14 +224,7 @@ func TestAWSVaultFindsItsFolder(t *testing.T) {
 		t.Fatalf("empty HOME: %v", err)
 	}
 	keys := filepath.Join(home, ".awsvault", "keys")
-	if err := os.MkdirAll(keys, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	for n, data := range snapshot(t, filepath.Join("testdata", "awsvault-7.2.0", "keys")) {
-		if err := os.WriteFile(filepath.Join(keys, n), []byte(data), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testsvc.CopyFiles(t, filepath.Join("testdata", "awsvault-7.2.0", "keys"), keys)
 	s, err := OpenAWSVault(AWSVaultConfig{Getenv: getenv, FilePassphrase: passphraseFunc(fixturePassphrase)})
 	if err != nil {
 		t.Fatal(err)
