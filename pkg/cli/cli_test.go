@@ -157,6 +157,11 @@ func TestRunExitStatuses(t *testing.T) {
 		{[]string{"export", "--format", "yaml", "p"}, 2, `credo: unknown format "yaml"`},
 		{[]string{"--backend", "floppy", "list"}, 2, `credo: --backend: unknown value "floppy"`},
 		{[]string{"remove", "nobody", "--force"}, 1, `credo: profile "nobody" not found in `},
+		// cobra's argument checks are usage errors, told by where they come
+		// from, not by their English (issue 9).
+		{[]string{"export", "a", "b"}, 2, "credo: accepts at most 1 arg(s), received 2"},
+		{[]string{"list", "extra"}, 2, `credo: unknown command "extra" for "credo list"`},
+		{[]string{"completion", "tcsh"}, 2, `credo: invalid argument "tcsh" for "credo completion"`},
 	} {
 		ios, _, _, errOut := iostreams.Test()
 		dir := t.TempDir()

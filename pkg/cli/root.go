@@ -111,26 +111,7 @@ func Run(ctx context.Context, env *Env, args []string) int {
 	if err == nil {
 		return exitOK
 	}
-	if isUsageError(err) {
-		err = &FlagError{err: err}
-	}
 	return printError(env.IO.ErrOut, err)
-}
-
-// isUsageError recognises cobra's own argument and flag errors, which it
-// returns as plain errors.
-func isUsageError(err error) bool {
-	var fe *FlagError
-	if errors.As(err, &fe) {
-		return false
-	}
-	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "flag needs an argument", "invalid argument", "accepts ", "requires at least", "requires at most", "bad flag syntax", "invalid value"} {
-		if strings.HasPrefix(msg, p) || strings.Contains(msg, " "+p) {
-			return true
-		}
-	}
-	return false
 }
 
 // NewCmdRoot builds the command tree.
@@ -189,7 +170,28 @@ hands it to a command, your shell, or any AWS SDK as a credential_process.`,
 	for name, credos := range awsVaultCommands {
 		root.AddCommand(newForeignCommand(name, credos))
 	}
+	argsAreUsage(root)
 	return root
+}
+
+// argsAreUsage makes every argument check of the tree return a usage error
+// (exit 2): cobra's checks (cobra.MaximumNArgs and the like) return plain
+// errors, and this is where credo tells them apart, by where they come
+// from rather than by their wording.
+func argsAreUsage(cmd *cobra.Command) {
+	if check := cmd.Args; check != nil {
+		cmd.Args = func(c *cobra.Command, args []string) error {
+			err := check(c, args)
+			var fe *FlagError
+			if err == nil || errors.As(err, &fe) {
+				return err
+			}
+			return &FlagError{err: err}
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		argsAreUsage(sub)
+	}
 }
 
 func fixedCompletion(values []string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {

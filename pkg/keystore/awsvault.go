@@ -16,6 +16,7 @@ import (
 	"github.com/99designs/keyring"
 
 	"github.com/credo-cli/credo/pkg/hint"
+	"github.com/credo-cli/credo/pkg/keystore/filefast"
 )
 
 // aws-vault's keyring, as aws-vault 7.2.0 (99designs) and 7.13 (ByteNess)
@@ -66,6 +67,10 @@ type AWSVaultStore struct {
 	backend string
 	where   string // the backend and its place, for messages
 	kr      keyring.Keyring
+	// filePath and filePass are the file backend's item files and
+	// passphrase (nil for the other backends).
+	filePath func(name string) string
+	filePass func() (string, error)
 }
 
 // AWSVaultOrder is the order in which aws-vault's keyring library lists the
@@ -149,6 +154,8 @@ func openAWSVault(cfg AWSVaultConfig, b string) (*AWSVaultStore, error) {
 		ServiceName:     "aws-vault",
 	}
 	where := b
+	var filePath func(string) string
+	var filePass func() (string, error)
 	switch b {
 	case BackendFile:
 		dir := cfg.FileDir
@@ -171,7 +178,8 @@ func openAWSVault(cfg AWSVaultConfig, b string) (*AWSVaultStore, error) {
 		var pass string
 		var perr error
 		kc.FileDir = dir
-		kc.FilePasswordFunc = func(string) (string, error) {
+		filePath = func(name string) string { return filepath.Join(dir, filefast.FileName(name)) }
+		filePass = func() (string, error) {
 			if !asked {
 				asked = true
 				if cfg.FilePassphrase == nil {
@@ -182,6 +190,7 @@ func openAWSVault(cfg AWSVaultConfig, b string) (*AWSVaultStore, error) {
 			}
 			return pass, perr
 		}
+		kc.FilePasswordFunc = func(string) (string, error) { return filePass() }
 	case BackendPass:
 		dir := passDir(awsVaultPassConfig(cfg))
 		if !dirHas(dir, ".gpg-id") {
@@ -221,7 +230,7 @@ func openAWSVault(cfg AWSVaultConfig, b string) (*AWSVaultStore, error) {
 		}
 		return nil, fmt.Errorf("aws-vault's %s: %w", where, err)
 	}
-	return &AWSVaultStore{backend: b, where: where, kr: kr}, nil
+	return &AWSVaultStore{backend: b, where: where, kr: kr, filePath: filePath, filePass: filePass}, nil
 }
 
 // Backend names the backend the keys are read from.
@@ -308,7 +317,7 @@ func (s *AWSVaultStore) Key(profile string) (LongTermKey, error) {
 			return LongTermKey{}, fmt.Errorf("profile %q: no keys in aws-vault's %s: %w", profile, s.where, ErrNotFound)
 		case hint.Of(err) != "" || errors.As(err, new(*passphraseError)):
 			return LongTermKey{}, err
-		case s.backend == BackendFile && strings.Contains(err.Error(), "integrity check failed"):
+		case s.filePath != nil && keyUnwrapFails(s.filePath(profile), s.filePass):
 			return LongTermKey{}, hint.Wrap(fmt.Errorf("profile %q: the passphrase does not open aws-vault's %s: %w", profile, s.where, ErrWrongPassphrase),
 				"give aws-vault's passphrase (AWS_VAULT_FILE_PASSPHRASE, or at the prompt)")
 		case s.backend == BackendFile && errors.As(err, &syntaxErr):

@@ -343,7 +343,7 @@ func (s *store) libGet(name string) ([]byte, error) {
 		return nil, fmt.Errorf("%s keyring: %w", s.backend, err)
 	case errors.As(err, &pathErr):
 		return nil, fmt.Errorf("file keyring: %w", err)
-	case strings.Contains(err.Error(), "integrity check failed"):
+	case keyUnwrapFails(s.files.path(name), s.unlock.passphrase):
 		return nil, filefast.ErrKeyUnwrap
 	}
 	return nil, &item.BadDataError{Detail: "not valid encrypted data"}

@@ -5,11 +5,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/99designs/keyring"
+	jose "github.com/dvsekhvalnov/jose2go"
 )
 
 func TestAESKeyWrapRFC3394Vector(t *testing.T) {
@@ -62,5 +64,32 @@ func TestLibraryReadsEncodedItems(t *testing.T) {
 		if _, err := wrong.Get(item.Key); err == nil {
 			t.Fatal("the library read the item with a wrong passphrase")
 		}
+	}
+}
+
+// TestKeyUnwraps: a wrong passphrase is told from a damaged item by the
+// key unwrap itself, for every PBES2 form jose2go writes (issue 9: not by
+// jose2go's message).
+func TestKeyUnwraps(t *testing.T) {
+	for _, alg := range []string{jose.PBES2_HS256_A128KW, jose.PBES2_HS384_A192KW, jose.PBES2_HS512_A256KW} {
+		for _, enc := range []string{jose.A256GCM, jose.A128CBC_HS256} {
+			tok, err := jose.Encrypt(`{"Data":"eA=="}`, alg, enc, testPassphrase)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := KeyUnwraps([]byte(tok), testPassphrase); err != nil {
+				t.Errorf("%s %s, right passphrase: %v", alg, enc, err)
+			}
+			if err := KeyUnwraps([]byte(tok), "wrong"); !errors.Is(err, ErrKeyUnwrap) {
+				t.Errorf("%s %s, wrong passphrase: %v", alg, enc, err)
+			}
+		}
+	}
+	plain, err := jose.Encrypt("x", jose.DIR, jose.A128GCM, make([]byte, 16))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := KeyUnwraps([]byte(plain), testPassphrase); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("no PBES2: %v", err)
 	}
 }

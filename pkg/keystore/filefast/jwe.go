@@ -6,11 +6,13 @@ import (
 	"crypto/cipher"
 	"crypto/pbkdf2"
 	"crypto/sha256"
+	"crypto/sha512"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"hash"
 )
 
 // The decoder of the file backend's items.
@@ -41,54 +43,106 @@ const maxPBKDF2Rounds = 10_000_000
 
 var keyWrapIV = []byte{0xA6, 0xA6, 0xA6, 0xA6, 0xA6, 0xA6, 0xA6, 0xA6}
 
-// Decode decrypts token, the contents of one item's file, with passphrase
-// and returns the item's data. Errors: ErrKeyUnwrap (wrong passphrase, or a
-// damaged wrapped key), or ErrUnsupported for anything it does not handle.
-func Decode(token []byte, passphrase string) ([]byte, error) {
-	parts := bytes.Split(bytes.TrimSpace(token), []byte("."))
-	if len(parts) != 5 {
-		return nil, ErrUnsupported
-	}
-	var dec [5][]byte
-	for i, p := range parts {
-		b := make([]byte, base64.RawURLEncoding.DecodedLen(len(p)))
-		n, err := base64.RawURLEncoding.Decode(b, p)
-		if err != nil {
-			return nil, ErrUnsupported
-		}
-		dec[i] = b[:n]
-	}
-	var hdr struct {
+// jwe is a compact JWE split into its five parts, decoded.
+type jwe struct {
+	raw [5][]byte // as written (the first is the AAD of the content)
+	dec [5][]byte
+	hdr struct {
 		Alg string   `json:"alg"`
 		Enc string   `json:"enc"`
 		Zip *string  `json:"zip"`
 		P2C *float64 `json:"p2c"`
 		P2S *string  `json:"p2s"`
 	}
-	if err := json.Unmarshal(dec[0], &hdr); err != nil {
+}
+
+func parseJWE(token []byte) (*jwe, error) {
+	parts := bytes.Split(bytes.TrimSpace(token), []byte("."))
+	if len(parts) != 5 {
 		return nil, ErrUnsupported
 	}
-	if hdr.Alg != "PBES2-HS256+A128KW" || hdr.Enc != "A256GCM" || hdr.Zip != nil || hdr.P2C == nil || hdr.P2S == nil {
+	j := &jwe{}
+	for i, p := range parts {
+		b := make([]byte, base64.RawURLEncoding.DecodedLen(len(p)))
+		n, err := base64.RawURLEncoding.Decode(b, p)
+		if err != nil {
+			return nil, ErrUnsupported
+		}
+		j.raw[i], j.dec[i] = p, b[:n]
+	}
+	if err := json.Unmarshal(j.dec[0], &j.hdr); err != nil {
 		return nil, ErrUnsupported
 	}
-	rounds := int(*hdr.P2C)
-	if float64(rounds) != *hdr.P2C || rounds < 1 || rounds > maxPBKDF2Rounds {
+	return j, nil
+}
+
+// pbes2 are the PBES2 key managements of RFC 7518 (section 4.8), which
+// jose2go writes: the PBKDF2 hash and the key-wrapping key's length.
+var pbes2 = map[string]struct {
+	hash   func() hash.Hash
+	keyLen int
+}{
+	"PBES2-HS256+A128KW": {sha256.New, 16},
+	"PBES2-HS384+A192KW": {sha512.New384, 24},
+	"PBES2-HS512+A256KW": {sha512.New, 32},
+}
+
+// unwrapKey derives the key-wrapping key from passphrase and unwraps the
+// content key: ErrKeyUnwrap when it does not unwrap, ErrUnsupported when
+// the item has no PBES2 key management.
+func (j *jwe) unwrapKey(passphrase string) ([]byte, error) {
+	kw, ok := pbes2[j.hdr.Alg]
+	if !ok || j.hdr.P2C == nil || j.hdr.P2S == nil {
 		return nil, ErrUnsupported
 	}
-	saltInput, err := base64.RawURLEncoding.DecodeString(*hdr.P2S)
+	rounds := int(*j.hdr.P2C)
+	if float64(rounds) != *j.hdr.P2C || rounds < 1 || rounds > maxPBKDF2Rounds {
+		return nil, ErrUnsupported
+	}
+	saltInput, err := base64.RawURLEncoding.DecodeString(*j.hdr.P2S)
 	if err != nil {
 		return nil, ErrUnsupported
 	}
-	salt := append([]byte(hdr.Alg+"\x00"), saltInput...)
-	kek, err := pbkdf2.Key(sha256.New, passphrase, salt, rounds, 16)
+	salt := append([]byte(j.hdr.Alg+"\x00"), saltInput...)
+	kek, err := pbkdf2.Key(kw.hash, passphrase, salt, rounds, kw.keyLen)
 	if err != nil {
 		return nil, ErrUnsupported
 	}
-	cek, err := aesKeyUnwrap(kek, dec[1])
+	return aesKeyUnwrap(kek, j.dec[1])
+}
+
+// KeyUnwraps reports whether the content key of token, an item of the file
+// backend in any PBES2 form jose2go writes, unwraps with passphrase: nil
+// when it does, ErrKeyUnwrap when it does not (a wrong passphrase, or a
+// damaged wrapped key), ErrUnsupported for an item without PBES2 key
+// management. Readers of items that 99designs/keyring decrypts use it to
+// tell a wrong passphrase from another failure by its cause, since jose2go
+// reports both with the same kind of error.
+func KeyUnwraps(token []byte, passphrase string) error {
+	j, err := parseJWE(token)
+	if err != nil {
+		return err
+	}
+	_, err = j.unwrapKey(passphrase)
+	return err
+}
+
+// Decode decrypts token, the contents of one item's file, with passphrase
+// and returns the item's data. Errors: ErrKeyUnwrap (wrong passphrase, or a
+// damaged wrapped key), or ErrUnsupported for anything it does not handle.
+func Decode(token []byte, passphrase string) ([]byte, error) {
+	j, err := parseJWE(token)
 	if err != nil {
 		return nil, err
 	}
-	if len(cek) != 32 || len(dec[2]) != 12 || len(dec[4]) != 16 {
+	if j.hdr.Alg != "PBES2-HS256+A128KW" || j.hdr.Enc != "A256GCM" || j.hdr.Zip != nil {
+		return nil, ErrUnsupported
+	}
+	cek, err := j.unwrapKey(passphrase)
+	if err != nil {
+		return nil, err
+	}
+	if len(cek) != 32 || len(j.dec[2]) != 12 || len(j.dec[4]) != 16 {
 		return nil, ErrUnsupported
 	}
 	block, err := aes.NewCipher(cek)
@@ -99,8 +153,8 @@ func Decode(token []byte, passphrase string) ([]byte, error) {
 	if err != nil {
 		return nil, ErrUnsupported
 	}
-	sealed := append(append([]byte{}, dec[3]...), dec[4]...)
-	plain, err := gcm.Open(nil, dec[2], sealed, parts[0])
+	sealed := append(append([]byte{}, j.dec[3]...), j.dec[4]...)
+	plain, err := gcm.Open(nil, j.dec[2], sealed, j.raw[0])
 	if err != nil {
 		return nil, ErrUnsupported
 	}
