@@ -159,40 +159,8 @@ func (s *store) FindSession(profile, cacheKey string, notAfter time.Time) (Sessi
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.reader != nil {
-		// The file backend's rules live in filefast, shared with the lean
-		// front binary.
-		return s.reader.FindSession(profile, cacheKey, notAfter)
-	}
-	names, err := s.namesWithPrefix(item.SessionDir(profile, cacheKey))
-	if err != nil {
-		return Session{}, err
-	}
-	var refs []SessionRef
-	for _, n := range names {
-		if ref, ok := parseSessionName(n); ok && ref.Expiration.After(notAfter) {
-			refs = append(refs, ref)
-		}
-	}
-	sort.Slice(refs, func(i, j int) bool { return refs[i].Expiration.After(refs[j].Expiration) })
-	for _, ref := range refs {
-		data, err := s.get(ref.item)
-		if errors.Is(err, ErrNotFound) {
-			continue // removed by another process since the listing
-		}
-		if err != nil {
-			return Session{}, s.itemError(err, ref.item, profile, "cached session")
-		}
-		var p item.SessionPayload
-		if detail := item.DecodePayload(data, &p); detail != "" {
-			return Session{}, item.Corrupt(profile, "cached session", detail)
-		}
-		if !p.Expiration.After(notAfter) {
-			continue
-		}
-		return p.Session, nil
-	}
-	return Session{}, fmt.Errorf("profile %q: no cached session: %w", profile, ErrNotFound)
+	// One rule for every backend, shared with the lean front binary.
+	return item.FindSession(s.items(), profile, cacheKey, notAfter)
 }
 
 // SetSession stores a session, then drops the sessions it supersedes (same
@@ -311,14 +279,38 @@ func (s *store) namesWithPrefix(prefix string) ([]string, error) {
 	return filefast.Names(s.files.dir, prefix)
 }
 
+// items is where the store reads items: the file backend through
+// filefast's Reader (which falls back to the library for what it does not
+// decode), every other backend through the library (libItems).
+func (s *store) items() item.Source {
+	if s.reader != nil {
+		return s.reader
+	}
+	return libItems{s}
+}
+
+// libItems reads items through 99designs/keyring.
+type libItems struct{ s *store }
+
+func (l libItems) Names(prefix string) ([]string, error) { return l.s.namesWithPrefix(prefix) }
+func (l libItems) Get(name string) ([]byte, error)       { return l.s.libGet(name) }
+
+// ItemError turns an error of Get into the error the user sees.
+func (l libItems) ItemError(err error, _, profile, what string) error {
+	var bad *item.BadDataError
+	if errors.As(err, &bad) {
+		return item.Corrupt(profile, what, bad.Detail)
+	}
+	var pe *passphraseError
+	if errors.As(err, &pe) {
+		return err
+	}
+	return fmt.Errorf("profile %q: reading %s: %w", profile, what, err)
+}
+
 // get returns the data of one item: ErrNotFound, an *item.BadDataError,
 // filefast.ErrKeyUnwrap or another error (see itemError).
-func (s *store) get(name string) ([]byte, error) {
-	if s.reader != nil {
-		return s.reader.Get(name)
-	}
-	return s.libGet(name)
-}
+func (s *store) get(name string) ([]byte, error) { return s.items().Get(name) }
 
 // libGet reads one item through the library, with its errors sorted as
 // get's.
@@ -351,18 +343,7 @@ func (s *store) libGet(name string) ([]byte, error) {
 
 // itemError turns an error of get(name) into the error the user sees.
 func (s *store) itemError(err error, name, profile, what string) error {
-	if s.reader != nil {
-		return s.reader.ItemError(err, name, profile, what)
-	}
-	var bad *item.BadDataError
-	if errors.As(err, &bad) {
-		return item.Corrupt(profile, what, bad.Detail)
-	}
-	var pe *passphraseError
-	if errors.As(err, &pe) {
-		return err
-	}
-	return fmt.Errorf("profile %q: reading %s: %w", profile, what, err)
+	return s.items().ItemError(err, name, profile, what)
 }
 
 // put writes one item. On the file and pass backends it writes a temporary

@@ -1,10 +1,12 @@
-// Package filefast reads the items of 99designs/keyring's file backend with
-// the standard library alone: the folder's file names, the JWE each file
-// holds, and credo's cached sessions in them. It is the hot path of credo's
-// lean front binary (which must not link the keyring library, D-Bus or the
-// AWS SDK) and of pkg/keystore's file backend, so the rules for choosing a
-// cached session exist once. It never writes; pkg/keystore does every write
-// through the library.
+// Package filefast is the file backend's format, in the standard library
+// alone: the folder's file names, the items of 99designs/keyring's format
+// (compact JWE, decoded by Decode and encoded by Encode), credo's version 2
+// items and the folder's header (SealItem, OpenItem, NewHeader), and the
+// reading of cached sessions (Reader). It is the hot path of credo's lean
+// front binary (which must not link the keyring library, D-Bus or the AWS
+// SDK) and of pkg/keystore's file backend, so the rules for choosing a
+// cached session exist once (item.FindSession). It reads files and encodes
+// bytes; it creates, writes and removes no file: pkg/keystore does that.
 //
 // It is part of credo's implementation, not a public API.
 package filefast
@@ -16,7 +18,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -302,51 +303,17 @@ func readError(path string, err error) error {
 	return fmt.Errorf("file keyring: %w", err)
 }
 
-// FindSession returns the cached session of profile and cacheKey that
-// expires last, if it is still valid after notAfter. It lists the session
-// names (which carry the expiry) and decrypts only the newest valid one (a
-// later one only if that item has vanished or holds an earlier expiry than
-// its name); temporary items of unfinished writes are ignored. Errors: one
-// wrapping item.ErrNotFound when there is none, item.ErrWrongPassphrase,
-// item.ErrCorrupt, ErrUnsupported (Reader without Fallback), or another
-// error (see ItemError).
+// Names lists the items of the folder whose names start with prefix (see
+// the package function Names); with Get and ItemError it makes a Reader an
+// item.Source.
+func (r *Reader) Names(prefix string) ([]string, error) { return Names(r.Dir, prefix) }
+
+// FindSession is item.FindSession on the folder: the newest cached session
+// still valid after notAfter, one item decrypted. Errors: item.FindSession's,
+// item.ErrWrongPassphrase, ErrUnsupported (Reader without Fallback), or
+// another error (see ItemError).
 func (r *Reader) FindSession(profile, cacheKey string, notAfter time.Time) (item.Session, error) {
-	if err := item.CheckProfile(profile); err != nil {
-		return item.Session{}, err
-	}
-	names, err := Names(r.Dir, item.SessionDir(profile, cacheKey))
-	if err != nil {
-		return item.Session{}, err
-	}
-	type candidate struct {
-		name string
-		exp  time.Time
-	}
-	var cands []candidate
-	for _, n := range names {
-		if _, _, exp, ok := item.ParseSessionName(n); ok && exp.After(notAfter) {
-			cands = append(cands, candidate{n, exp})
-		}
-	}
-	sort.Slice(cands, func(i, j int) bool { return cands[i].exp.After(cands[j].exp) })
-	for _, c := range cands {
-		data, err := r.Get(c.name)
-		if errors.Is(err, item.ErrNotFound) {
-			continue // removed by another process since the listing
-		}
-		if err != nil {
-			return item.Session{}, r.ItemError(err, c.name, profile, "cached session")
-		}
-		var p item.SessionPayload
-		if detail := item.DecodePayload(data, &p); detail != "" {
-			return item.Session{}, item.Corrupt(profile, "cached session", detail)
-		}
-		if !p.Expiration.After(notAfter) {
-			continue
-		}
-		return p.Session, nil
-	}
-	return item.Session{}, fmt.Errorf("profile %q: no cached session: %w", profile, item.ErrNotFound)
+	return item.FindSession(r, profile, cacheKey, notAfter)
 }
 
 // FindSession is Reader.FindSession on the keyring folder dir with a known
