@@ -43,6 +43,8 @@ func scriptParams(dir string) testscript.Params {
 			"sts-last":       cmdSTSLast,
 			"sts-fail":       cmdSTSFail,
 			"sts-revoke":     cmdSTSRevoke,
+			"sts-root":       cmdSTSRoot,
+			"sts-clock":      cmdSTSClock,
 			"moto":           cmdMoto,
 			"need":           cmdNeed,
 			"moto-calls":     cmdMotoCalls,

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/credo-cli/credo/pkg/config"
+	"github.com/credo-cli/credo/pkg/doctor"
 	"github.com/credo-cli/credo/pkg/hint"
 	"github.com/credo-cli/credo/pkg/iostreams"
 	"github.com/credo-cli/credo/pkg/keystore"
@@ -30,11 +31,15 @@ type AddOptions struct {
 	AskLine   func(question string) (string, error)
 	AskSecret func(question string) (string, error)
 	Confirm   func(question string) (bool, error)
+	// Identify asks STS who a key is (GetCallerIdentity signed with it),
+	// for --verify.
+	Identify  func(id, secret string) (arn string, err error)
 	CanPrompt bool
 	Profile   string
 	FromEnv   bool
 	AddConfig bool
 	Force     bool
+	Verify    bool
 }
 
 // NewCmdAdd builds `credo add`.
@@ -74,6 +79,13 @@ when it has none.`,
 			opts.ConfigPath = f.ConfigFiles().ConfigPath
 			opts.LockFile = f.fileLock(cmd.Context())
 			opts.CanPrompt = f.env.IO.IsStdinTTY()
+			opts.Identify = func(id, secret string) (string, error) {
+				var p *config.Profile
+				if cfg, _ := f.lazyConfig(); cfg != nil {
+					p, _ = cfg.Profile(opts.Profile)
+				}
+				return callerARN(cmd.Context(), p, f.env.Getenv, id, secret)
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -83,6 +95,7 @@ when it has none.`,
 	cmd.Flags().BoolVar(&opts.FromEnv, "env", false, "Read the keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
 	cmd.Flags().BoolVar(&opts.AddConfig, "add-config", true, "Add a [profile NAME] section to the AWS config file when missing")
 	cmd.Flags().BoolVarP(&opts.Force, "force", "f", false, "Replace stored keys without asking")
+	cmd.Flags().BoolVar(&opts.Verify, "verify", false, "Prove the key works (STS GetCallerIdentity) before storing it; warn about a root user's key")
 	return cmd
 }
 
@@ -119,6 +132,17 @@ func addRun(opts *AddOptions) error {
 	}
 	if err := checkKeys(id, secret); err != nil {
 		return err
+	}
+	if opts.Verify {
+		arn, err := opts.Identify(id, secret)
+		if err != nil {
+			return hint.Wrap(fmt.Errorf("profile %q: key %s does not work: %w", opts.Profile, id, err),
+				"check the key in the IAM console (is it active, is it this account's?); nothing was stored")
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "Verified key %s: it works, as %s.\n", id, arn)
+		if doctor.IsRoot(arn) {
+			fmt.Fprintf(opts.IO.ErrOut, "credo: warning: key %s belongs to the root user of its account\ncredo: hint: %s\n", id, doctor.RootAdvice)
+		}
 	}
 	// Refuse a name the config file cannot hold before anything is stored.
 	if opts.AddConfig {

@@ -133,7 +133,7 @@ hands it to a command, your shell, or any AWS SDK as a credential_process.`,
 		// aws-vault's spellings such as --help-long (see PersistentPreRunE).
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			if cmd.DisableFlagParsing {
+			if cmd.DisableFlagParsing || cmd.Annotations[annotationOwnSettings] != "" {
 				return nil // exec parses its own flags, then loads the settings
 			}
 			if err := refuseForeignFlags(cmd); err != nil {
@@ -162,6 +162,7 @@ hands it to a command, your shell, or any AWS SDK as a credential_process.`,
 		NewCmdRotate(f, nil),
 		NewCmdLog(f, nil),
 		NewCmdStatus(f),
+		NewCmdDoctor(f, nil),
 		NewCmdCompletion(f),
 		NewCmdVersion(f),
 		NewCmdImport(f),

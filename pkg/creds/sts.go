@@ -142,6 +142,15 @@ func NewSTSFunc(base STSOptions) func(p *config.Profile, c aws.CredentialsProvid
 	}
 }
 
+// STSURL is the STS endpoint profile p's calls go to: the override (see
+// STSEndpoint), else the regional endpoint of STSRegion.
+func STSURL(p *config.Profile, getenv func(string) string) string {
+	if u := STSEndpoint(p, getenv); u != "" {
+		return u
+	}
+	return defaultSTSURL(STSRegion(p, getenv))
+}
+
 func defaultSTSURL(region string) string {
 	host := "sts." + region + ".amazonaws.com"
 	if strings.HasPrefix(region, "cn-") {

@@ -262,6 +262,16 @@ func (s *Server) AddUser(accessKeyID, secretAccessKey, name string) string {
 	return arn
 }
 
+// AddRoot registers a long-term access key of the account's root user and
+// returns its ARN (arn:aws:iam::ACCOUNT:root), as GetCallerIdentity reports it.
+func (s *Server) AddRoot(accessKeyID, secretAccessKey string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	arn := "arn:aws:iam::" + Account + ":root"
+	s.keys[accessKeyID] = &key{secret: secretAccessKey, arn: arn, userID: Account, kind: kindLongTerm}
+	return arn
+}
+
 // Revoke makes the key (long-term or issued) answer InvalidClientTokenId, as
 // a deleted access key does.
 func (s *Server) Revoke(accessKeyID string) {
@@ -356,6 +366,11 @@ func cloneValues(v url.Values) url.Values {
 
 // ServeHTTP answers STS requests at / and admin requests under /_fake/.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Every answer carries the fake's clock, as STS's carry AWS's: a clock
+	// set off with SetNow is what a client with a skewed clock sees.
+	s.mu.Lock()
+	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
+	s.mu.Unlock()
 	if strings.HasPrefix(r.URL.Path, "/_fake/") {
 		s.serveAdmin(w, r)
 		return
