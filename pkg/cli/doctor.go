@@ -169,13 +169,8 @@ func callerARN(ctx context.Context, p *config.Profile, getenv func(string) strin
 func (f *Factory) doctorBackend(cmd *cobra.Command, r *doctor.Report) []doctor.StoredKey {
 	getenv := f.env.Getenv
 	why := "the best one available here (" + strings.Join(keystore.AutoOrder(runtime.GOOS), ", then ") + ")"
-	switch fl := cmd.Flags().Lookup("backend"); {
-	case fl != nil && fl.Changed:
-		why = "--backend"
-	case getenv("CREDO_BACKEND") != "":
-		why = "CREDO_BACKEND"
-	case f.settings.Backend != "":
-		why = "backend in " + f.settings.File
+	if src := f.settings.Source("backend"); src != "" {
+		why = src
 	}
 	add := func(st doctor.Status, msg, fix string) {
 		r.Add(doctor.Finding{Check: "backend", Status: st, Message: msg, Fix: fix})

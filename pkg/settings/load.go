@@ -85,6 +85,11 @@ func Load(in Input) (*Settings, error) {
 		} else {
 			continue
 		}
+		if fv.line > 0 {
+			s.setSource(k.Name, path+":"+strconv.Itoa(fv.line))
+		} else {
+			s.setSource(k.Name, from)
+		}
 		if err := k.set(s, val); err != nil {
 			p := &Problem{Name: from, Msg: err.Error()}
 			if fv.line > 0 {
@@ -103,6 +108,13 @@ func Load(in Input) (*Settings, error) {
 		return s, hint.Wrap(errs, h)
 	}
 	return s, errs
+}
+
+func (s *Settings) setSource(name, from string) {
+	if s.sources == nil {
+		s.sources = map[string]string{}
+	}
+	s.sources[name] = from
 }
 
 // Problem is one thing wrong with the settings.

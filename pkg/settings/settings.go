@@ -63,7 +63,14 @@ type Settings struct {
 
 	// File is the settings file that was read, "" when there was none.
 	File string
+	// sources maps a key to where its value came from (see Source).
+	sources map[string]string
 }
+
+// Source says where the setting named name (its file key) came from:
+// "--backend", "CREDO_BACKEND", or "FILE:LINE" in the settings file; "" for
+// its default.
+func (s *Settings) Source(name string) string { return s.sources[name] }
 
 // Kinds of values.
 const (

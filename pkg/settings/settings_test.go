@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -40,7 +41,7 @@ func TestDefaults(t *testing.T) {
 	}
 	want := Settings{MinTTL: 15 * time.Minute, LockTimeout: 2 * time.Minute, UnlockTimeout: 15 * time.Minute,
 		CredentialProcessTimeout: time.Minute, AuditLog: true, AuditMaxSize: 10 << 20}
-	if *s != want {
+	if !reflect.DeepEqual(*s, want) {
 		t.Errorf("defaults\n got %+v\nwant %+v", *s, want)
 	}
 }
@@ -74,6 +75,12 @@ func TestPrecedence(t *testing.T) {
 			}
 			if s.File != "/cfg/credo/config.yaml" {
 				t.Errorf("File = %q", s.File)
+			}
+			if src := s.Source("prompt"); src != "/cfg/credo/config.yaml:3" {
+				t.Errorf("Source(prompt) = %q", src)
+			}
+			if src := s.Source("unlock_timeout"); src != "" {
+				t.Errorf("Source(unlock_timeout) = %q, want the default's", src)
 			}
 		})
 	}
@@ -250,6 +257,18 @@ func TestInitOrder(t *testing.T) {
 		}
 		if !godbus[d] {
 			t.Errorf("dbusguard depends on %s, which godbus does not: godbus could initialise first", d)
+		}
+	}
+}
+
+func TestSource(t *testing.T) {
+	s, err := load(t, "backend: pass\n", map[string]string{"prompt": "ykman"}, "CREDO_MIN_TTL", "1m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"backend": "/cfg/credo/config.yaml:1", "prompt": "--prompt", "min_ttl": "CREDO_MIN_TTL", "debug": ""} {
+		if got := s.Source(name); got != want {
+			t.Errorf("Source(%s) = %q, want %q", name, got, want)
 		}
 	}
 }
