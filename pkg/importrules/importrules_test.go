@@ -174,3 +174,43 @@ func isOSArgs(e ast.Expr) bool {
 	id, ok := sel.X.(*ast.Ident)
 	return ok && id.Name == "os"
 }
+
+// rows are the rows of the picture in docs/architecture.md: a package
+// imports only packages of lower rows. A new package gets a row here and
+// there.
+var rows = map[string]int{
+	"cmd/credo": 8, "cmd/credo-core": 8, "cmd/gen-docs": 8, "cmd/credo-bench": 8,
+	"pkg/front": 7, "pkg/cli": 7,
+	"pkg/rotate":   6,
+	"pkg/creds":    5,
+	"pkg/keystore": 4, "pkg/sso": 4,
+	"pkg/keystore/dbusguard": 3, "pkg/login": 3,
+	"pkg/cmdline": 2, "pkg/creds/plan": 2, "pkg/keystore/filefast": 2, "pkg/memstore": 2, "pkg/lock": 2, "pkg/prompt": 2, "pkg/doctor": 2,
+	"pkg/settings": 1, "pkg/config": 1, "pkg/keystore/item": 1, "pkg/privdir": 1,
+	"pkg/hint": 0, "pkg/build": 0, "pkg/iostreams": 0, "pkg/awscall": 0, "pkg/output": 0, "pkg/status": 0, "pkg/audit": 0, "pkg/harden": 0, "pkg/server": 0,
+	"pkg/importrules": 0, "pkg/testing/stsfake": 0, "pkg/testing/ssofake": 0, "pkg/testing/testsvc": 0,
+}
+
+// TestLayers: the picture of docs/architecture.md is the code's.
+func TestLayers(t *testing.T) {
+	for _, p := range listPackages(t) {
+		own := strings.TrimPrefix(p.ImportPath, module)
+		if strings.HasPrefix(own, "pkg/keystore/testdata/") {
+			continue // helper programs of keystore's tests
+		}
+		row, ok := rows[own]
+		if !ok {
+			t.Errorf("%s has no row: add it to the picture in docs/architecture.md and to rows in %s", own, "pkg/importrules")
+			continue
+		}
+		for _, imp := range p.Imports {
+			dep, ok := strings.CutPrefix(imp, module)
+			if !ok {
+				continue
+			}
+			if r, known := rows[dep]; known && r >= row {
+				t.Errorf("%s (row %d) imports %s (row %d): a package imports only lower rows (docs/architecture.md)", own, row, dep, r)
+			}
+		}
+	}
+}
