@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -184,12 +183,19 @@ func (f *Factory) doctorBackend(cmd *cobra.Command, r *doctor.Report) []doctor.S
 				add(doctor.OK, msg, "")
 			}
 		}
+	case keystore.BackendKeyctl:
+		r.Add(doctor.KeyctlPossession())
 	case keystore.BackendPass:
-		if err := exec.Command("gpg-connect-agent", "--no-autostart", "/bye").Run(); err != nil {
-			add(doctor.Warn, "gpg-agent is not running (or gpg-connect-agent is missing): gpg starts it on first use and may ask for the key's passphrase then",
-				"start it with gpgconf --launch gpg-agent, and check that pinentry works")
+		dir := keystore.PassStoreDir(keystore.Config{PassDir: f.settings.PassDir, Getenv: getenv})
+		if _, err := os.Stat(filepath.Join(dir, ".gpg-id")); err != nil {
+			add(doctor.Fail, "the password store "+dir+" is not set up (no .gpg-id): pass cannot store keys there",
+				"run pass init GPG-KEY-ID (or set CREDO_PASS_DIR to your store)")
+		}
+		if msg, ok := gpgAgentRunning(); ok {
+			add(doctor.OK, msg, "")
 		} else {
-			add(doctor.OK, "gpg-agent is running", "")
+			add(doctor.Warn, msg+": gpg starts it on first use, and its pinentry may then ask for the key's passphrase where no one can answer",
+				"start it before using credo: gpgconf --launch gpg-agent")
 		}
 	}
 	store, err := f.Store()
@@ -198,11 +204,6 @@ func (f *Factory) doctorBackend(cmd *cobra.Command, r *doctor.Report) []doctor.S
 		return nil
 	}
 	add(doctor.OK, fmt.Sprintf("keyring backend %s, chosen by %s", store.Backend(), why), "")
-	if store.Backend() == keystore.BackendKeyctl {
-		if msg, ok := keyctlPossessed(); !ok {
-			add(doctor.Fail, msg, "run credo in a login session whose session keyring links the user keyring (keyctl link @u @s), or choose another backend")
-		}
-	}
 	profiles, err := store.KeyProfiles()
 	if err != nil {
 		add(doctor.Fail, "listing the stored keys: "+firstLine(err.Error()), fixOr(err, "check that the keyring is reachable and unlocked"))
@@ -224,6 +225,21 @@ func (f *Factory) doctorBackend(cmd *cobra.Command, r *doctor.Report) []doctor.S
 		add(doctor.Info, "no long-term keys stored", "store one with credo add PROFILE")
 	}
 	return keys
+}
+
+// gpgAgentRunning reports whether gpg-agent answers on its socket.
+func gpgAgentRunning() (string, bool) {
+	out, err := exec.Command("gpgconf", "--list-dirs", "agent-socket").Output()
+	if err != nil {
+		return "gpgconf is missing or failed (" + err.Error() + "): cannot tell whether gpg-agent runs", false
+	}
+	sock := strings.TrimSpace(string(out))
+	c, err := net.DialTimeout("unix", sock, 2*time.Second)
+	if err != nil {
+		return "gpg-agent is not running (nothing answers on " + sock + ")", false
+	}
+	c.Close()
+	return "gpg-agent is running (" + sock + ")", true
 }
 
 // dbusReachable reports whether the session bus address names a socket that
@@ -257,27 +273,6 @@ func dbusReachable(addr string) (string, bool) {
 		}
 	}
 	return "the D-Bus session bus address " + addr + " names no unix socket credo can check", true
-}
-
-// keyctlPossessed reports whether this process possesses the user keyring
-// (it is linked into the session keyring): without it, keys credo stored
-// there cannot be read.
-func keyctlPossessed() (string, bool) {
-	data, err := os.ReadFile("/proc/keys")
-	if err != nil {
-		return "cannot read /proc/keys to check the kernel keyring: " + err.Error(), true
-	}
-	sc := bufio.NewScanner(strings.NewReader(string(data)))
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		// ID FLAGS USAGE TIMEOUT PERM UID GID TYPE DESCRIPTION: the user
-		// keyring is "keyring _uid.UID"; a possessor's view shows it in
-		// /proc/keys only when it is possessed or viewable.
-		if len(fields) >= 9 && fields[7] == "keyring" && fields[8] == fmt.Sprintf("_uid.%d:", os.Getuid()) {
-			return "the user keyring is in this session's possession", true
-		}
-	}
-	return "the user keyring is not in this session's possession: keys stored there cannot be read", false
 }
 
 // doctorFolders lists credo's folders and files for the folders check.

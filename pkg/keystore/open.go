@@ -267,6 +267,16 @@ func availableList() string {
 	return strings.Join(out, ", ")
 }
 
+// PassStoreDir is the pass backend's password store folder for cfg (its
+// PassDir, else $PASSWORD_STORE_DIR, else ~/.password-store); "" when there
+// is no home folder.
+func PassStoreDir(cfg Config) string {
+	if cfg.Getenv == nil {
+		cfg.Getenv = func(string) string { return "" }
+	}
+	return passDir(cfg)
+}
+
 // passDir resolves the pass backend's folder the way pass itself does, so
 // that credo and the library agree on where the .gpg files are.
 func passDir(cfg Config) string {
