@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+
+	"github.com/credo-cli/credo/pkg/testing/stsfake"
 )
 
 // ptySession runs credo with a pseudo-terminal as its controlling terminal
@@ -149,4 +151,57 @@ func TestInteractiveAddListRemove(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestMalformedMFACodeIsAskedAgain: a code typed wrong on the terminal is
+// asked for again, three times at most, and the command goes on with the
+// good one (issue 7: a malformed code failed the command).
+func TestMalformedMFACodeIsAskedAgain(t *testing.T) {
+	sts := stsfake.NewTest(t)
+	sts.SetMFACode("424242")
+	sts.AddUser("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "tester")
+	env := testHome(t, ptyConfig, sts)
+	const again = "An MFA code is six digits; try again: "
+
+	s := startPTY(t, env, "exec", "dev", "--", "sh", "-c", "echo got $AWS_ACCESS_KEY_ID")
+	s.answer("Enter MFA code for arn:aws:iam::123456789012:mfa/tester", "4242")
+	s.answer(again, "42424x")
+	waitForCount(t, s.ctx, s.screen, again, 2)
+	if _, err := s.tty.Write([]byte("424242\r")); err != nil {
+		t.Fatal(err)
+	}
+	err, screen := s.wait()
+	if err != nil || !strings.Contains(screen, "got ASIA") {
+		t.Fatalf("exec: %v\n%s", err, screen)
+	}
+	if n := sts.Calls("GetSessionToken"); n != 1 {
+		t.Errorf("%d GetSessionToken calls, want 1: a malformed code must not reach STS", n)
+	}
+
+	// Three malformed answers: one error line, and nothing reached STS.
+	s = startPTY(t, env, "exec", "dev", "--no-session=false", "-d", "2h", "--", "true")
+	s.answer("Enter MFA code for", "1")
+	s.answer(again, "2")
+	waitForCount(t, s.ctx, s.screen, again, 2)
+	if _, err := s.tty.Write([]byte("3\r")); err != nil {
+		t.Fatal(err)
+	}
+	err, screen = s.wait()
+	if err == nil || !strings.Contains(screen, `credo: profile "dev": terminal: MFA code must be six digits (asked 3 times)`) {
+		t.Fatalf("exec after three malformed codes: %v\n%s", err, screen)
+	}
+	if n := sts.Calls("GetSessionToken"); n != 1 {
+		t.Errorf("%d GetSessionToken calls, want still 1", n)
+	}
+}
+
+// waitForCount waits until the terminal has shown text n times.
+func waitForCount(t *testing.T, ctx context.Context, b *testsvc.Buffer, text string, n int) {
+	t.Helper()
+	for strings.Count(b.String(), text) < n {
+		if ctx.Err() != nil {
+			t.Fatalf("the terminal never showed %q %d times; it shows %q", text, n, b.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

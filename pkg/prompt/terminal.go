@@ -23,7 +23,12 @@ type terminal struct {
 	path string
 }
 
-// MFACode asks on the terminal and reads one line.
+// codeTries is how many times the terminal asks when the answer is not a
+// code (a digit too few, a letter): a typo is not worth a failed command.
+const codeTries = 3
+
+// MFACode asks on the terminal and reads one line, asking again up to
+// codeTries times while the answer is not six digits.
 func (t *terminal) MFACode(ctx context.Context, serial, message string) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
@@ -32,40 +37,54 @@ func (t *terminal) MFACode(ctx context.Context, serial, message string) (string,
 	if err != nil {
 		return "", hint.Wrap(fmt.Errorf("no terminal to ask for the MFA code of %s: %w", serial, err), noTTYHint)
 	}
-	closeAll := func() { closePair(in, out) }
-	if _, err := io.WriteString(out, messageFor(serial, message)); err != nil {
-		closeAll()
-		return "", fmt.Errorf("writing to the terminal: %w", err)
+	defer closePair(in, out)
+	r := bufio.NewReaderSize(in, maxLine)
+	question := messageFor(serial, message)
+	for try := 1; ; try++ {
+		if _, err := io.WriteString(out, question); err != nil {
+			return "", fmt.Errorf("writing to the terminal: %w", err)
+		}
+		line, err := readAnswer(ctx, r, out)
+		if err != nil {
+			return "", err
+		}
+		code, err := checked("terminal", line)
+		if err == nil {
+			return code, nil
+		}
+		if try == codeTries {
+			return "", fmt.Errorf("%w (asked %d times)", err, codeTries)
+		}
+		question = "An MFA code is six digits; try again: "
 	}
+}
 
+// readAnswer reads one line from r, or gives up when ctx ends.
+func readAnswer(ctx context.Context, r *bufio.Reader, out io.Writer) (string, error) {
 	type answer struct {
 		line string
 		err  error
 	}
 	done := make(chan answer, 1)
 	go func() {
-		line, err := readLine(in)
+		line, err := readLine(r)
 		done <- answer{line, err}
 	}()
 	select {
 	case a := <-done:
-		closeAll()
-		if a.err != nil {
-			return "", a.err
-		}
-		return checked("terminal", a.line)
+		return a.line, a.err
 	case <-ctx.Done():
-		// Closing a terminal opened through the poller wakes the reader.
+		// The caller closes the terminal, which wakes the reader (a
+		// terminal opened through the poller).
 		io.WriteString(out, "\n")
-		closeAll()
 		return "", fmt.Errorf("waiting for the MFA code on the terminal: %w", ctx.Err())
 	}
 }
 
 // readLine reads up to a newline. End of input before one (the terminal
 // was closed or hung up) is an error, not an empty code.
-func readLine(r io.Reader) (string, error) {
-	line, err := bufio.NewReaderSize(r, maxLine).ReadSlice('\n')
+func readLine(r *bufio.Reader) (string, error) {
+	line, err := r.ReadSlice('\n')
 	switch {
 	case err == nil:
 		return strings.TrimRight(string(line), "\r\n"), nil

@@ -227,26 +227,73 @@ func TestTerminalWithoutControllingTerminalFailsAtOnce(t *testing.T) {
 // The remaining tests talk to the pseudo-terminal by its path from this
 // process.
 
-func TestTerminalRefusesAMalformedCode(t *testing.T) {
-	tty, screen, write, _ := openPTY(t)
-	p, err := New(Options{TTYPath: tty.Name()})
-	if err != nil {
-		t.Fatal(err)
+// waitForCount waits until the terminal has shown text n times.
+func waitForCount(t *testing.T, screen *testsvc.Buffer, text string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for strings.Count(screen.String(), text) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("the terminal never showed %q %d times; it shows %q", text, n, screen.String())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
-	errc := make(chan error, 1)
-	go func() {
-		_, err := p.MFACode(context.Background(), testSerial, "Code please: ")
-		errc <- err
-	}()
-	waitFor(t, screen, "Code please: ")
-	write("12a456\n")
-	err = <-errc
-	if err == nil || !strings.Contains(err.Error(), "MFA code must be six digits") {
-		t.Fatalf("MFACode error = %v, want the six-digit rule", err)
-	}
-	if strings.Contains(err.Error(), "12a456") {
-		t.Errorf("error %q repeats the input", err)
-	}
+}
+
+// Issue 7: a malformed code typed on the terminal is asked again, up to
+// three times, instead of failing the command.
+func TestTerminalAsksAgainForAMalformedCode(t *testing.T) {
+	const again = "An MFA code is six digits; try again: "
+	t.Run("a good code on the third try", func(t *testing.T) {
+		tty, screen, write, _ := openPTY(t)
+		p, err := New(Options{TTYPath: tty.Name()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		type result struct {
+			code string
+			err  error
+		}
+		done := make(chan result, 1)
+		go func() {
+			code, err := p.MFACode(context.Background(), testSerial, "Code please: ")
+			done <- result{code, err}
+		}()
+		waitFor(t, screen, "Code please: ")
+		write("12a456\n")
+		waitForCount(t, screen, again, 1)
+		write("12345\n")
+		waitForCount(t, screen, again, 2)
+		write(" 424242 \n")
+		r := <-done
+		if r.err != nil || r.code != "424242" {
+			t.Fatalf("MFACode = %q, %v; want 424242", r.code, r.err)
+		}
+	})
+	t.Run("three malformed answers", func(t *testing.T) {
+		tty, screen, write, _ := openPTY(t)
+		p, err := New(Options{TTYPath: tty.Name()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		errc := make(chan error, 1)
+		go func() {
+			_, err := p.MFACode(context.Background(), testSerial, "Code please: ")
+			errc <- err
+		}()
+		waitFor(t, screen, "Code please: ")
+		write("12a456\n")
+		waitForCount(t, screen, again, 1)
+		write("1234567\n")
+		waitForCount(t, screen, again, 2)
+		write("\n")
+		err = <-errc
+		if err == nil || err.Error() != "terminal: MFA code must be six digits (asked 3 times)" {
+			t.Fatalf("MFACode error = %v, want the six-digit rule", err)
+		}
+		if strings.Count(screen.String(), again) != 2 {
+			t.Errorf("asked again %d times, want 2: %q", strings.Count(screen.String(), again), screen.String())
+		}
+	})
 }
 
 func TestTerminalTrimsTheAnswer(t *testing.T) {
