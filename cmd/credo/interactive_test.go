@@ -112,18 +112,23 @@ func TestInteractiveAddListRemove(t *testing.T) {
 		t.Fatalf("no confirmation:\n%s", screen)
 	}
 
-	// Replacing asks; "n" changes nothing.
+	// Replacing asks; "n" changes nothing. The keyring is unlocked: no
+	// passphrase this time.
 	s = startPTY(t, env, "add", "dev")
 	s.answer("Access key ID: ", "AKIAI44QH8DHBEXAMPLE")
 	s.answer("Secret access key: ", testSecret)
-	s.answer("Passphrase for the credo file keyring: ", "right horse battery")
 	s.answer("already has stored keys. Replace them? [y/N] ", "n")
 	if err, screen := s.wait(); err == nil || !strings.Contains(screen, "credo: nothing changed") {
 		t.Fatalf("declining the replacement: err=%v\n%s", err, screen)
 	}
 
-	// A wrong passphrase is asked again, three times in all; then one
-	// clear line, and nothing is written.
+	// Once locked, a wrong passphrase is asked again, three times in all;
+	// then one clear line, and nothing is written.
+	lock := exec.Command("credo", "lock")
+	lock.Env = env
+	if out, err := lock.CombinedOutput(); err != nil {
+		t.Fatalf("credo lock: %v\n%s", err, out)
+	}
 	s = startPTY(t, env, "add", "other")
 	s.answer("Access key ID: ", "AKIAIOSFODNN7EXAMPLE")
 	s.answer("Secret access key: ", testSecret)

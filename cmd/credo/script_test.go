@@ -11,9 +11,13 @@ import (
 	"github.com/credo-cli/credo/pkg/cli"
 	"github.com/credo-cli/credo/pkg/front"
 	"github.com/credo-cli/credo/pkg/keystore/filefast"
+	"github.com/credo-cli/credo/pkg/testing/testsvc"
 )
 
 func TestMain(m *testing.M) {
+	// Every process of these tests shares one session keyring, as the
+	// processes of one login do, and shares it with nothing else.
+	testsvc.OwnSessionKeyring()
 	testscript.Main(m, map[string]func(){
 		"credo":      func() { os.Exit(front.Main(os.Args[1:])) },
 		"credo-core": func() { os.Exit(cli.Main(os.Args[1:])) },

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"github.com/credo-cli/credo/pkg/config"
 	"github.com/credo-cli/credo/pkg/hint"
 	"github.com/credo-cli/credo/pkg/keystore"
+	"github.com/credo-cli/credo/pkg/memstore"
 	"github.com/credo-cli/credo/pkg/prompt"
 	"github.com/credo-cli/credo/pkg/settings"
 )
@@ -65,6 +67,11 @@ func (f *Factory) lazyConfig() (*config.Config, error) {
 func (f *Factory) Store() (keystore.Store, error) {
 	f.storeOnce.Do(func() {
 		s := f.settings
+		mem := &memstore.Store{}
+		var sessionMemory keystore.SessionMemory
+		if s.SessionMemory {
+			sessionMemory = mem
+		}
 		dir := s.FileDir
 		if dir == "" {
 			dir = keystore.DefaultFileDir(f.env.Getenv)
@@ -83,6 +90,11 @@ func (f *Factory) Store() (keystore.Store, error) {
 			Getenv:                  f.env.Getenv,
 			Now:                     f.env.Now,
 			Logger:                  f.log,
+			Memory:                  sessionMemory,
+			MemoryNamespace:         memstore.StoreNamespace(s, f.env.Getenv),
+			UnlockCache:             mem,
+			UnlockTimeout:           s.UnlockTimeout,
+			SingleFlight:            f.fileLock(context.Background()),
 		})
 		if f.storeErr == nil {
 			f.log.Debug("keyring opened", "backend", f.store.Backend())

@@ -25,6 +25,8 @@ import (
 	"github.com/credo-cli/credo/pkg/config"
 	"github.com/credo-cli/credo/pkg/creds/plan"
 	"github.com/credo-cli/credo/pkg/keystore/filefast"
+	"github.com/credo-cli/credo/pkg/keystore/item"
+	"github.com/credo-cli/credo/pkg/memstore"
 	"github.com/credo-cli/credo/pkg/output"
 	"github.com/credo-cli/credo/pkg/settings"
 	shellstatus "github.com/credo-cli/credo/pkg/status"
@@ -199,17 +201,6 @@ func cached(req *request, env *Env) (output.Credentials, string, bool) {
 	if err != nil || set.Debug {
 		return output.Credentials{}, "", false
 	}
-	passphrase := getenv("CREDO_FILE_PASSPHRASE")
-	if set.Backend != "file" || passphrase == "" {
-		return output.Credentials{}, "", false
-	}
-	dir := set.FileDir
-	if dir == "" {
-		dir = filefast.DefaultDir(getenv)
-	}
-	if dir, err = filefast.ExpandTilde(dir, getenv); err != nil {
-		return output.Credentials{}, "", false
-	}
 	req.audit = audit.NewConfig(set.AuditLog, set.AuditMaxSize, getenv)
 
 	profile := firstOf(req.profile, getenv("AWS_PROFILE"), "default")
@@ -226,8 +217,8 @@ func cached(req *request, env *Env) (output.Credentials, string, bool) {
 	if err != nil {
 		return output.Credentials{}, "", false
 	}
-	s, err := filefast.FindSession(dir, passphrase, stepProfile, key, env.Now().Add(set.MinTTL))
-	if err != nil {
+	s, ok := find(set, getenv, stepProfile, key, env.Now().Add(set.MinTTL))
+	if !ok {
 		return output.Credentials{}, "", false
 	}
 	req.profile, req.chain = profile, chain
@@ -240,6 +231,32 @@ func cached(req *request, env *Env) (output.Credentials, string, bool) {
 		Expires:         s.Expiration,
 		RoleARN:         chain[0].RoleARN,
 	}, region, true
+}
+
+// find looks for the session in memory (for every backend: no backend is
+// touched), then, for the file backend with CREDO_FILE_PASSPHRASE, in the
+// keyring folder, where sessions are kept when memory is not available.
+func find(set *settings.Settings, getenv func(string) string, profile, key string, notAfter time.Time) (item.Session, bool) {
+	if set.SessionMemory {
+		var mem memstore.Store
+		if s, err := mem.FindSession(memstore.StoreNamespace(set, getenv), profile, key, notAfter); err == nil {
+			return s, true
+		}
+	}
+	passphrase := getenv("CREDO_FILE_PASSPHRASE")
+	if set.Backend != "file" || passphrase == "" {
+		return item.Session{}, false
+	}
+	dir := set.FileDir
+	if dir == "" {
+		dir = filefast.DefaultDir(getenv)
+	}
+	dir, err := filefast.ExpandTilde(dir, getenv)
+	if err != nil {
+		return item.Session{}, false
+	}
+	s, err := filefast.FindSession(dir, passphrase, profile, key, notAfter)
+	return s, err == nil
 }
 
 func firstOf(values ...string) string {

@@ -258,8 +258,6 @@ func TestLeavesEverythingElseToCore(t *testing.T) {
 		"backend flag":                {args: []string{"export", "prod", "--backend", "pass"}},
 		"backend env":                 {args: []string{"export", "prod"}, env: map[string]string{"CREDO_BACKEND": "secret-service"}},
 		"auto backend":                {args: []string{"export", "prod"}, env: map[string]string{"CREDO_BACKEND": ""}},
-		"no passphrase":               {args: []string{"export", "prod"}, env: map[string]string{"CREDO_FILE_PASSPHRASE": ""}},
-		"wrong passphrase":            {args: []string{"export", "prod"}, env: map[string]string{"CREDO_FILE_PASSPHRASE": "wrong"}},
 		"min ttl not met":             {args: []string{"export", "prod"}, env: map[string]string{"CREDO_MIN_TTL": "2h"}},
 		"bad min ttl":                 {args: []string{"export", "prod"}, env: map[string]string{"CREDO_MIN_TTL": "soon"}},
 		"debug env":                   {args: []string{"export", "prod"}, env: map[string]string{"CREDO_DEBUG": "1"}},
@@ -292,6 +290,24 @@ func TestLeavesEverythingElseToCore(t *testing.T) {
 				t.Fatalf("served %q; credo-core should have run", out)
 			}
 		})
+	}
+}
+
+// TestSessionInMemoryNeedsNoBackend: a session credo-core holds in memory
+// is served without the keyring: no passphrase, nor a right one, needed
+// (issue 10); credo-core serves it the same way.
+func TestSessionInMemoryNeedsNoBackend(t *testing.T) {
+	w := newWorld(t, cfg)
+	want := w.core("", "export", "prod")
+	for name, pass := range map[string]string{"no passphrase": "", "wrong passphrase": "wrong"} {
+		w.env["CREDO_FILE_PASSPHRASE"] = pass
+		out, _, handled, _ := w.serve("export", "prod")
+		if !handled || out != want {
+			t.Errorf("%s: handled=%v, served %q; want %q", name, handled, out, want)
+		}
+		if core := w.core("", "export", "prod"); core != want {
+			t.Errorf("%s: credo-core printed %q", name, core)
+		}
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/99designs/keyring"
 
 	"github.com/credo-cli/credo/pkg/keystore/dbusguard"
+	"github.com/credo-cli/credo/pkg/testing/testsvc"
 )
 
 // helperEnv switches the test binary into a helper process (see TestMain):
@@ -23,6 +24,7 @@ import (
 const helperEnv = "CREDO_KEYSTORE_TEST_HELPER"
 
 func TestMain(m *testing.M) {
+	testsvc.OwnSessionKeyring()
 	switch os.Getenv(helperEnv) {
 	case "":
 		os.Exit(m.Run())

@@ -66,6 +66,13 @@ type Config struct {
 	// SingleFlight, when set, takes a cross-process lock named key, so that
 	// processes unlocking the same keyring at once ask once.
 	SingleFlight func(key string) (release func(), err error)
+	// Memory, when set, holds cached sessions in memory (package memstore)
+	// instead of the backend, under MemoryNamespace (see
+	// memstore.StoreNamespace). When it fails (not available, full,
+	// revoked), sessions go to the backend, as without it, and Logger says
+	// why.
+	Memory          SessionMemory
+	MemoryNamespace string
 
 	// PassDir, PassCmd and PassPrefix configure the pass backend. PassDir
 	// defaults to $PASSWORD_STORE_DIR, else ~/.password-store; PassCmd to
@@ -178,7 +185,7 @@ func openBackend(cfg Config, b string) (Store, error) {
 		AllowedBackends: []keyring.BackendType{keyring.BackendType(b)},
 		ServiceName:     cfg.ServiceName,
 	}
-	s := &store{backend: b, now: cfg.Now}
+	s := &store{backend: b, now: cfg.Now, mem: cfg.Memory, ns: cfg.MemoryNamespace, log: cfg.Logger}
 	switch b {
 	case BackendFile:
 		if cfg.FileDir == "" {

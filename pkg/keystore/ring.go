@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/keyring"
@@ -42,6 +44,13 @@ type store struct {
 	unlock  *unlocker        // file backend only: its passphrase and key
 	reader  *filefast.Reader // file backend only: its reads
 	now     func() time.Time
+
+	// mem holds sessions in memory under the namespace ns; memOff is set
+	// once it failed in this process.
+	mem    SessionMemory
+	ns     string
+	memOff atomic.Bool
+	log    *slog.Logger
 
 	// mu serialises calls into kr: the file backend caches the passphrase
 	// in an unsynchronised field.
@@ -157,6 +166,9 @@ func (s *store) FindSession(profile, cacheKey string, notAfter time.Time) (Sessi
 	if err := checkProfile(profile); err != nil {
 		return Session{}, err
 	}
+	if sess, ok := s.memFind(profile, cacheKey, notAfter); ok {
+		return sess, nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	// One rule for every backend, shared with the lean front binary.
@@ -174,6 +186,9 @@ func (s *store) SetSession(profile, cacheKey string, sess Session) error {
 	}
 	if sess.Expiration.IsZero() {
 		return fmt.Errorf("profile %q: session has no expiration", profile)
+	}
+	if s.memSet(profile, cacheKey, sess) {
+		return nil
 	}
 	data, err := json.Marshal(item.SessionPayload{Version: item.FormatVersion, Profile: profile, Session: sess})
 	if err != nil {
@@ -207,7 +222,7 @@ func (s *store) Sessions(profile string) ([]SessionRef, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := []SessionRef{}
+	out := s.memSessions(profile)
 	seg := item.ProfileSegment(profile)
 	for _, n := range names {
 		ref, ok := parseSessionName(n)
@@ -236,6 +251,12 @@ func (s *store) Sessions(profile string) ([]SessionRef, error) {
 
 // RemoveSession deletes one cached session without reading it.
 func (s *store) RemoveSession(ref SessionRef) error {
+	if ref.inMemory {
+		if err := s.mem.RemoveSession(s.ns, ref.Profile, ref.CacheKey); err != nil {
+			return fmt.Errorf("profile %q: removing the session held in memory: %w", ref.Profile, err)
+		}
+		return nil
+	}
 	name := ref.item
 	if name == "" {
 		if err := checkProfile(ref.Profile); err != nil {

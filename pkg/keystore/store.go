@@ -39,7 +39,7 @@ type SessionRef struct {
 	Expiration time.Time // when the credentials expire
 	item       string
 	seg        string // the profile's segment in the item name
-	inMemory   bool   // held in memory (see WithMemory), not in the keyring
+	inMemory   bool   // held in memory (see Config.Memory), not in the keyring
 }
 
 // Store holds long-term keys and cached sessions.

@@ -22,10 +22,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/credo-cli/credo/pkg/keystore/filefast"
 	"github.com/credo-cli/credo/pkg/keystore/item"
+	"github.com/credo-cli/credo/pkg/settings"
 )
 
 // ErrUnavailable is returned (wrapped) when memory cannot be used: another
@@ -107,4 +110,26 @@ func isSession(desc, ns string) bool {
 type Stats struct {
 	Sessions int // sessions held in memory
 	Unlocked int // unlocked keyrings
+}
+
+// StoreNamespace is the namespace of the sessions made with the keyring
+// that set selects: both binaries compute it from the same settings, so
+// the front serves exactly the sessions credo-core would, and a session is
+// never handed out for another backend or folder. It is made from the
+// settings as given (an unset backend is "auto"), not from what a backend
+// resolves to, so that the front needs no backend to compute it.
+func StoreNamespace(set *settings.Settings, getenv func(string) string) string {
+	fileDir := set.FileDir
+	if fileDir == "" {
+		fileDir = filefast.DefaultDir(getenv)
+	}
+	if d, err := filefast.ExpandTilde(fileDir, getenv); err == nil {
+		fileDir = filepath.Clean(d)
+	}
+	backend := set.Backend
+	if backend == "" {
+		backend = "auto"
+	}
+	return Namespace(backend, fileDir, set.PassDir, getenv("PASSWORD_STORE_DIR"), getenv("HOME"), set.PassPrefix,
+		set.SecretServiceCollection, set.KeychainName)
 }

@@ -53,6 +53,9 @@ type Settings struct {
 	// UnlockTimeout is how long an unlocked keyring passphrase is kept in
 	// memory after its last use; 0 means ask every time.
 	UnlockTimeout time.Duration
+	// SessionMemory holds cached sessions in memory (the kernel's key store)
+	// rather than in the keyring backend.
+	SessionMemory bool
 	// CredentialProcessTimeout bounds a profile's credential_process.
 	CredentialProcessTimeout time.Duration
 	// AuditLog turns the audit log on.
@@ -144,6 +147,9 @@ var Keys = []Key{
 	{Name: "unlock_timeout", Env: "CREDO_UNLOCK_TIMEOUT", Default: "15m", kind: kindDuration,
 		Doc:   "how long an unlocked keyring passphrase is kept after its last use (0: ask every time)",
 		field: func(s *Settings) any { return &s.UnlockTimeout }},
+	{Name: "session_memory", Env: "CREDO_SESSION_MEMORY", Default: "true", kind: kindBool,
+		Doc:   "hold cached sessions in memory for the login, not in the keyring (false: in the keyring, which outlives the login)",
+		field: func(s *Settings) any { return &s.SessionMemory }},
 	{Name: "credential_process_timeout", Env: "CREDO_CREDENTIAL_PROCESS_TIMEOUT", Default: "1m", kind: kindDuration,
 		Doc:   "how long a profile's credential_process may run",
 		field: func(s *Settings) any { return &s.CredentialProcessTimeout }},

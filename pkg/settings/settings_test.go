@@ -39,7 +39,7 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Settings{MinTTL: 15 * time.Minute, LockTimeout: 2 * time.Minute, UnlockTimeout: 15 * time.Minute,
+	want := Settings{MinTTL: 15 * time.Minute, LockTimeout: 2 * time.Minute, UnlockTimeout: 15 * time.Minute, SessionMemory: true,
 		CredentialProcessTimeout: time.Minute, AuditLog: true, AuditMaxSize: 10 << 20}
 	if !reflect.DeepEqual(*s, want) {
 		t.Errorf("defaults\n got %+v\nwant %+v", *s, want)

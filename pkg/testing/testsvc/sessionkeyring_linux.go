@@ -6,7 +6,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -25,7 +27,10 @@ const ownKeyringVar = "CREDO_TEST_OWN_SESSION_KEYRING"
 // one to all its threads. Where the kernel refuses, the tests run as they
 // are (memstore then reports itself unavailable, as credo must handle).
 func OwnSessionKeyring() {
-	if os.Getenv(ownKeyringVar) != "" {
+	// Only the test binary itself (name.test) moves; the commands it runs
+	// as (testscript's credo, credo-core, helpers) inherit its keyring, as
+	// the processes of a login inherit the login's.
+	if os.Getenv(ownKeyringVar) != "" || !strings.HasSuffix(filepath.Base(os.Args[0]), ".test") {
 		return
 	}
 	runtime.LockOSThread()
@@ -35,6 +40,9 @@ func OwnSessionKeyring() {
 		runtime.UnlockOSThread()
 		return
 	}
+	// As pam_keyinit does for a login: the session keyring links the
+	// user keyring, so that its keys (the keyctl backend's) stay reachable.
+	_, _ = unix.KeyctlInt(unix.KEYCTL_LINK, unix.KEY_SPEC_USER_KEYRING, unix.KEY_SPEC_SESSION_KEYRING, 0, 0)
 	os.Setenv(ownKeyringVar, "1")
 	exe, err := os.Executable()
 	if err != nil {
