@@ -36,7 +36,8 @@ func TestErrorsSayEachThingOnce(t *testing.T) {
 			keyring = v
 		}
 	}
-	noPassphrase := make([]string, 0, len(env))
+	// No passphrase, and no keyring left unlocked by the commands before.
+	noPassphrase := []string{"CREDO_UNLOCK_TIMEOUT=0"}
 	for _, kv := range env {
 		if !strings.HasPrefix(kv, "CREDO_FILE_PASSPHRASE=") {
 			noPassphrase = append(noPassphrase, kv)
