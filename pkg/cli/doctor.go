@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -102,7 +103,7 @@ func (f *Factory) doctorRun(cmd *cobra.Command, opts *DoctorOptions) error {
 
 	r.Add(f.doctorBinaries())
 
-	profileName := firstNonEmpty(getenv("AWS_PROFILE"), "default")
+	profileName := cmp.Or(getenv("AWS_PROFILE"), "default")
 	var p *config.Profile
 	if cfg != nil {
 		p, _ = cfg.Profile(profileName)
@@ -359,14 +360,14 @@ func doctorEndpoints(p *config.Profile, getenv func(string) string) []doctor.End
 	iam := rotate.IAMEndpoint(p, getenv)
 	eps := []doctor.Endpoint{
 		{Service: "STS", URL: creds.STSURL(p, getenv), From: from("STS", sts)},
-		{Service: "IAM", URL: firstNonEmpty(iam, "https://iam.amazonaws.com"), From: from("IAM", iam)},
+		{Service: "IAM", URL: cmp.Or(iam, "https://iam.amazonaws.com"), From: from("IAM", iam)},
 	}
 	if p.IsSSO() || p.SSOSession != "" || p.SSOStartURL != "" {
 		sso := p.ServiceEndpoint("SSO", "sso", getenv)
 		oidc := p.ServiceEndpoint("SSO_OIDC", "sso_oidc", getenv)
 		eps = append(eps,
-			doctor.Endpoint{Service: "SSO", URL: firstNonEmpty(sso, "https://portal.sso."+p.SSORegion+".amazonaws.com"), From: from("SSO", sso)},
-			doctor.Endpoint{Service: "SSO OIDC", URL: firstNonEmpty(oidc, "https://oidc."+p.SSORegion+".amazonaws.com"), From: from("SSO_OIDC", oidc)})
+			doctor.Endpoint{Service: "SSO", URL: cmp.Or(sso, "https://portal.sso."+p.SSORegion+".amazonaws.com"), From: from("SSO", sso)},
+			doctor.Endpoint{Service: "SSO OIDC", URL: cmp.Or(oidc, "https://oidc."+p.SSORegion+".amazonaws.com"), From: from("SSO_OIDC", oidc)})
 	}
 	return eps
 }
@@ -376,13 +377,4 @@ func fixOr(err error, def string) string {
 		return h
 	}
 	return def
-}
-
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 )
@@ -19,14 +20,7 @@ import (
 var Formats = []string{"text", "json", "prompt"}
 
 // ValidFormat reports whether f is a status format.
-func ValidFormat(f string) bool {
-	for _, v := range Formats {
-		if v == f {
-			return true
-		}
-	}
-	return false
-}
+func ValidFormat(f string) bool { return slices.Contains(Formats, f) }
 
 // ErrNone is returned when the environment holds no credentials from credo.
 var ErrNone = errors.New("no credentials from credo in this shell (CREDO_PROFILE is not set)")
