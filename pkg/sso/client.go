@@ -40,8 +40,11 @@ const DefaultScope = "sso:account:access"
 const (
 	DefaultCallTimeout = awscall.CallTimeout
 	defaultInterval    = 5 * time.Second
-	slowDownStep       = 5 * time.Second
-	defaultDeviceTTL   = 10 * time.Minute
+	// expiryGrace is how long after a device code's expiry credo still
+	// polls a service that has not answered ExpiredTokenException.
+	expiryGrace      = 30 * time.Second
+	slowDownStep     = 5 * time.Second
+	defaultDeviceTTL = 10 * time.Minute
 	// tokenMargin: an access token with less left is not used.
 	tokenMargin = time.Minute
 )
@@ -405,12 +408,22 @@ func (c *Client) signIn(ctx context.Context, p *config.Profile, path string, old
 		default:
 			return Token{}, c.callError(ctx, cctx, p, "CreateToken", err, reg)
 		}
-		if !c.now().Add(interval).Before(deadline) {
+		// The service's ExpiredTokenException ends the wait, not our
+		// clock: someone who approves in the last seconds still gets in.
+		// When the next poll would come after the code's expiry, one more
+		// is made just before it. Only a service that never says the code
+		// expired is given up on, well after.
+		now := c.now()
+		if now.After(deadline.Add(2*interval + expiryGrace)) {
 			return Token{}, hint.Wrap(errors.New("IAM Identity Center sign-in: the request expired before it was approved"),
 				"try again and approve the request in the browser within its time")
 		}
-		c.debug("waiting for sso sign-in", "interval", interval)
-		if err := c.sleep(ctx, interval); err != nil {
+		wait := interval
+		if last := deadline.Add(-time.Second); now.Before(last) && now.Add(wait).After(last) {
+			wait = last.Sub(now)
+		}
+		c.debug("waiting for sso sign-in", "interval", wait)
+		if err := c.sleep(ctx, wait); err != nil {
 			return Token{}, fmt.Errorf("IAM Identity Center sign-in: %w", err)
 		}
 	}

@@ -539,3 +539,41 @@ func TestSignInErrorAnswersAreNotTimeouts(t *testing.T) {
 		})
 	}
 }
+
+// TestDeviceFlowApprovedInTheLastSeconds: polling goes on until the service
+// says the code expired. Issue 7: credo stopped up to one interval before
+// the expiry and turned away someone who approved in that last moment.
+func TestDeviceFlowApprovedInTheLastSeconds(t *testing.T) {
+	e := newEnv(t)
+	var mu sync.Mutex
+	start := time.Now()
+	now := start
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	e.fake.SetNow(clock)
+	e.fake.SetInterval(7) // polls at 0, 7, ... 595; the next would be at 602, after the expiry at 600
+	e.c.Now = clock
+	var approveURL string
+	e.c.Open = func(_ context.Context, url string) error { approveURL = url; return nil }
+	approved := false
+	e.c.Sleep = func(ctx context.Context, d time.Duration) error {
+		mu.Lock()
+		now = now.Add(d)
+		late := now.Sub(start) >= 596*time.Second
+		mu.Unlock()
+		if late && !approved { // approved at 596 s: 4 s before the code expires
+			approved = true
+			resp, err := http.Get(approveURL)
+			if err != nil {
+				return err
+			}
+			resp.Body.Close()
+		}
+		return nil
+	}
+	if _, err := e.c.RoleCredentials(context.Background(), e.profile); err != nil {
+		t.Fatalf("approved 4 s before the expiry: %v", err)
+	}
+	if !approved {
+		t.Fatal("the test never approved")
+	}
+}
