@@ -66,24 +66,34 @@ func (f *Factory) retrieve(ctx context.Context, req credRequest) (retrieved, err
 	}
 	getenv := f.env.Getenv
 	r := &creds.Resolver{
-		Store:        store,
-		NewSTS:       creds.NewSTSFunc(creds.STSOptions{Getenv: getenv, Log: f.log}),
-		Prompt:       &lazyPrompter{f: f, account: chain[0].Raw["ykman_account"]},
-		MFAToken:     req.MFAToken,
-		ReadMFAToken: f.stdinCode,
-		Getenv:       getenv,
-		Now:          f.env.Now,
-		MinTTL:       f.settings.MinTTL,
-		Locker:       &lazyLocker{f: f},
-		Log:          f.log,
-		Notice:       f.env.IO.ErrOut,
-		NoBrowser:    req.NoBrowser,
+		Store:          store,
+		NewSTS:         creds.NewSTSFunc(creds.STSOptions{Getenv: getenv, Log: f.log}),
+		Prompt:         &lazyPrompter{f: f, account: chain[0].Raw["ykman_account"]},
+		MFAToken:       req.MFAToken,
+		ProcessTimeout: processTimeout(f.settings.CredentialProcessTimeout),
+		ReadMFAToken:   f.stdinCode,
+		Getenv:         getenv,
+		Now:            f.env.Now,
+		MinTTL:         f.settings.MinTTL,
+		Locker:         &lazyLocker{f: f},
+		Log:            f.log,
+		Notice:         f.env.IO.ErrOut,
+		NoBrowser:      req.NoBrowser,
 	}
 	c, origin, err := r.RetrieveOrigin(ctx, chain, creds.Options{Duration: req.Duration, NoSession: req.NoSession})
 	if err != nil {
 		return retrieved{}, err
 	}
 	return retrieved{Creds: c, Region: output.Region(req.Region, chain[0].Region, f.env.Getenv), RoleARN: chain[0].RoleARN, Origin: origin}, nil
+}
+
+// processTimeout turns the credential_process_timeout setting into
+// Resolver.ProcessTimeout: the setting's 0 means no limit.
+func processTimeout(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
 
 // lazyPrompter builds the prompt driver only when a code is needed, so a

@@ -25,6 +25,7 @@ import (
 	"github.com/credo-cli/credo/pkg/hint"
 	"github.com/credo-cli/credo/pkg/iostreams"
 	"github.com/credo-cli/credo/pkg/output"
+	"github.com/credo-cli/credo/pkg/prompt"
 	"github.com/credo-cli/credo/pkg/server"
 	"github.com/credo-cli/credo/pkg/settings"
 )
@@ -261,7 +262,7 @@ func runChild(ctx context.Context, path string, argv, env []string, ios *iostrea
 				// has it, the command included: a second copy would make
 				// tools such as terraform abort at once. From kill(1),
 				// only credo has it.
-				if !inForeground() {
+				if !prompt.InForeground() {
 					_ = cmd.Process.Signal(s)
 				}
 			case <-done:

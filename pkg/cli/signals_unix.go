@@ -5,7 +5,6 @@ package cli
 import (
 	"os"
 	"syscall"
-	"unsafe"
 )
 
 // forwardedSignals are passed on to the child of exec when credo runs it
@@ -16,20 +15,5 @@ var forwardedSignals = []os.Signal{syscall.SIGTERM, syscall.SIGHUP, syscall.SIGU
 // process group (Ctrl-C, Ctrl-\). credo catches them while its child runs,
 // so that it neither dies (nor dumps its goroutines) under the child, and
 // passes them on only when the terminal did not already deliver them (see
-// inForeground).
+// prompt.InForeground).
 var terminalSignals = []os.Signal{syscall.SIGINT, syscall.SIGQUIT}
-
-// inForeground reports whether credo's process group is its controlling
-// terminal's foreground group, the one a terminal's signals go to.
-func inForeground() bool {
-	tty, err := os.Open("/dev/tty")
-	if err != nil {
-		return false
-	}
-	defer tty.Close()
-	var pgrp int32
-	if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, tty.Fd(), uintptr(syscall.TIOCGPGRP), uintptr(unsafe.Pointer(&pgrp))); errno != 0 {
-		return false
-	}
-	return int(pgrp) == syscall.Getpgrp()
-}

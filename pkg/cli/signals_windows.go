@@ -10,6 +10,3 @@ var forwardedSignals = []os.Signal{}
 // terminalSignals: credo outlives its child on Ctrl-C (the console sends it
 // to both).
 var terminalSignals = []os.Signal{os.Interrupt}
-
-// inForeground: the console has delivered Ctrl-C to the child already.
-func inForeground() bool { return true }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"runtime"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/credo-cli/credo/pkg/creds/plan"
 	"github.com/credo-cli/credo/pkg/hint"
 	"github.com/credo-cli/credo/pkg/keystore"
 )
@@ -61,7 +63,7 @@ func (x *run) source(ctx context.Context, n *node) (aws.Credentials, error) {
 		if env == nil {
 			env = os.Environ()
 		}
-		c, err := runCredentialProcess(ctx, p.CredentialProcess, withProcessChain(env, chain), x.now())
+		c, err := runCredentialProcess(ctx, p.CredentialProcess, withProcessChain(env, chain), x.now(), x.processTimeout())
 		if loopReported(err) {
 			return aws.Credentials{}, &ProcessLoopError{Subject: n.Subject(), Reported: true, Nested: len(chain) > 1}
 		}
@@ -82,17 +84,41 @@ type processOutput struct {
 	Expiration      string `json:"Expiration"`
 }
 
-// processWaitDelay bounds how long a grandchild holding the output pipe open
-// can delay us after the command exits or is killed.
-const processWaitDelay = 2 * time.Second
+// Bounds of a credential_process (issue 11, item 5).
+const (
+	// DefaultProcessTimeout is how long a credential_process may run when
+	// Resolver.ProcessTimeout is zero (the Go SDK's default too).
+	DefaultProcessTimeout = time.Minute
+	// MaxProcessOutput bounds the standard output read from it: the format
+	// is one small JSON object.
+	MaxProcessOutput = 64 << 10
+	// processDrain is how long, once the command has exited, credo keeps
+	// reading output that is still on its way; a grandchild that holds the
+	// pipe open delays the answer by no more.
+	processDrain = 250 * time.Millisecond
+)
+
+// ProcessTimeoutSetting names the setting of Resolver.ProcessTimeout, for
+// the timeout's hint.
+const ProcessTimeoutSetting = "credential_process_timeout (CREDO_CREDENTIAL_PROCESS_TIMEOUT)"
 
 // runCredentialProcess runs command through the system shell, as the AWS
 // CLI does, and parses its standard output. Standard error and input stay
 // the person's, so the command can prompt. A failing command is reported by
 // its exit status: its output may hold secrets.
-func runCredentialProcess(ctx context.Context, command string, env []string, now time.Time) (aws.Credentials, error) {
+//
+// The command is stopped when it runs past timeout (0: no limit) or writes
+// more than MaxProcessOutput bytes.
+// Its answer counts once it has exited: output that a grandchild keeps the
+// pipe of open past that is not waited for.
+func runCredentialProcess(ctx context.Context, command string, env []string, now time.Time, timeout time.Duration) (aws.Credentials, error) {
 	if strings.TrimSpace(command) == "" {
 		return aws.Credentials{}, errors.New("credential_process is empty")
+	}
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
 	}
 	var cmd *exec.Cmd
 	if runtime.GOOS == "windows" {
@@ -103,17 +129,53 @@ func runCredentialProcess(ctx context.Context, command string, env []string, now
 	cmd.Env = env
 	cmd.Stdin = os.Stdin
 	cmd.Stderr = os.Stderr
-	cmd.WaitDelay = processWaitDelay
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	if err := cmd.Run(); err != nil {
-		if ctx.Err() != nil {
-			return aws.Credentials{}, fmt.Errorf("credential_process: %w", ctx.Err())
-		}
+	ownGroup(cmd)
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return aws.Credentials{}, fmt.Errorf("credential_process: %w", err)
+	}
+	defer pr.Close()
+	// An *os.File: the command writes to the pipe itself, and Wait does not
+	// wait for the pipe to close (a grandchild may keep it open).
+	cmd.Stdout = pw
+	if err := cmd.Start(); err != nil {
+		pw.Close()
 		return aws.Credentials{}, fmt.Errorf("credential_process failed: %w", err)
 	}
+	pw.Close()
+
+	type result struct {
+		out     []byte
+		tooMuch bool
+	}
+	read := make(chan result, 1)
+	go func() {
+		out, tooMuch := readBounded(pr, MaxProcessOutput)
+		if tooMuch {
+			_ = cmd.Cancel() // stop it now, not when it is done writing
+		}
+		read <- result{out, tooMuch}
+	}()
+	waitErr := cmd.Wait()
+	// The command has exited: take what it wrote, and what is still in the
+	// pipe, without waiting for a grandchild to close it.
+	_ = pr.SetReadDeadline(time.Now().Add(processDrain))
+	res := <-read
+	switch {
+	case res.tooMuch:
+		return aws.Credentials{}, hint.New(fmt.Sprintf("credential_process wrote more than %d KiB to its standard output; credo stopped it", MaxProcessOutput>>10),
+			"its standard output must be one credential_process JSON object; send anything else to standard error")
+	case errors.Is(ctx.Err(), context.DeadlineExceeded) && waitErr != nil:
+		return aws.Credentials{}, hint.New(fmt.Sprintf("credential_process did not finish within %s; credo stopped it", plan.FormatDuration(timeout)),
+			"if it needs longer (it may be asking you something), raise "+ProcessTimeoutSetting)
+	case waitErr != nil && ctx.Err() != nil:
+		return aws.Credentials{}, fmt.Errorf("credential_process: %w", ctx.Err())
+	case waitErr != nil:
+		return aws.Credentials{}, fmt.Errorf("credential_process failed: %w", waitErr)
+	}
+	out := res.out
 	var po processOutput
-	if err := json.Unmarshal(out.Bytes(), &po); err != nil {
+	if err := json.Unmarshal(out, &po); err != nil {
 		// Never quote the output: it is meant to hold a secret.
 		return aws.Credentials{}, errors.New("credential_process: output is not the JSON credential_process format")
 	}
@@ -141,6 +203,30 @@ func runCredentialProcess(ctx context.Context, command string, env []string, now
 		c.Expires = t.UTC()
 	}
 	return c, nil
+}
+
+// readBounded reads r to its end (or a read error, such as the deadline)
+// and reports whether it held more than max bytes.
+func readBounded(r io.Reader, max int) ([]byte, bool) {
+	var buf bytes.Buffer
+	n, _ := io.Copy(&buf, io.LimitReader(r, int64(max)+1))
+	if n > int64(max) {
+		return nil, true
+	}
+	return buf.Bytes(), false
+}
+
+// processTimeout is the bound of a credential_process: the Resolver's, or
+// DefaultProcessTimeout; negative means none.
+func (x *run) processTimeout() time.Duration {
+	switch t := x.r.ProcessTimeout; {
+	case t == 0:
+		return DefaultProcessTimeout
+	case t < 0:
+		return 0
+	default:
+		return t
+	}
 }
 
 // notePendingRotation tells the user, once, about a key rotation of profile

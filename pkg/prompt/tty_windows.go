@@ -28,3 +28,7 @@ func openTTY(path string) (in, out *os.File, err error) {
 	}
 	return in, out, nil
 }
+
+// InForeground: the console delivers Ctrl-C to every process attached to
+// it, and any of them may read it.
+func InForeground() bool { return true }

@@ -151,7 +151,7 @@ var Keys = []Key{
 		Doc:   "hold cached sessions in memory for the login, not in the keyring (false: in the keyring, which outlives the login)",
 		field: func(s *Settings) any { return &s.SessionMemory }},
 	{Name: "credential_process_timeout", Env: "CREDO_CREDENTIAL_PROCESS_TIMEOUT", Default: "1m", kind: kindDuration,
-		Doc:   "how long a profile's credential_process may run",
+		Doc:   "how long a profile's credential_process may run (0: no limit)",
 		field: func(s *Settings) any { return &s.CredentialProcessTimeout }},
 	{Name: "audit_log", Env: "CREDO_AUDIT_LOG", Default: "true", kind: kindBool,
 		Doc:   "keep the audit log of credentials handed out",
