@@ -35,6 +35,7 @@ func main() {
 	credo := flag.String("credo", "bin/credo", "the credo binary to measure")
 	runs := flag.Int("runs", 41, "timed runs per figure (after a warm-up)")
 	flag.Parse()
+	startLogin()
 	if err := run(*credo, *runs); err != nil {
 		fmt.Fprintln(os.Stderr, "credo-bench:", err)
 		os.Exit(1)
@@ -118,6 +119,14 @@ func run(credo string, runs int) error {
 		return err
 	}
 	fmt.Printf("baseline: /bin/true median wall %.2f ms; credo-core --version (the full binary the front avoids) %.2f ms\n", ms(trueWall), ms(coreVer))
+
+	// A session held in memory, on every backend (issue 10).
+	if err := b.backendFigures(runs); err != nil {
+		return err
+	}
+	if err := kdfFigures(); err != nil {
+		return err
+	}
 
 	// Cold path: a chain of three roles, nothing cached, fake STS at once.
 	var cold []time.Duration

@@ -30,7 +30,17 @@ func OwnSessionKeyring() {
 	// Only the test binary itself (name.test) moves; the commands it runs
 	// as (testscript's credo, credo-core, helpers) inherit its keyring, as
 	// the processes of a login inherit the login's.
-	if os.Getenv(ownKeyringVar) != "" || !strings.HasSuffix(filepath.Base(os.Args[0]), ".test") {
+	if !strings.HasSuffix(filepath.Base(os.Args[0]), ".test") {
+		return
+	}
+	NewLogin()
+}
+
+// NewLogin re-runs this program in a new session keyring that links the
+// user keyring, as a login's does (pam_keyinit), unless it already did; the
+// benchmark calls it first. It returns only when the kernel refuses.
+func NewLogin() {
+	if os.Getenv(ownKeyringVar) != "" {
 		return
 	}
 	runtime.LockOSThread()
@@ -49,5 +59,5 @@ func OwnSessionKeyring() {
 		exe = os.Args[0]
 	}
 	err = syscall.Exec(exe, os.Args, os.Environ())
-	panic("re-running the test binary in its own session keyring: " + err.Error())
+	panic("re-running in a session keyring of its own: " + err.Error())
 }

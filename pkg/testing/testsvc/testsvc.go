@@ -12,7 +12,6 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -21,7 +20,7 @@ import (
 // a process needs to use them (HOME excluded); both daemons stop at
 // cleanup. A new collection cannot be created without a desktop, so
 // callers use the "login" collection.
-func SecretService(t testing.TB, home string) []string {
+func SecretService(t TB, home string) []string {
 	t.Helper()
 	for _, tool := range []string{"dbus-daemon", "gnome-keyring-daemon", "dbus-send"} {
 		Need(t, tool)
@@ -80,7 +79,7 @@ func SecretService(t testing.TB, home string) []string {
 // Pass makes a throwaway gpg key (no passphrase) in home/gnupg and a pass
 // store initialised with it in home/password-store. It returns GNUPGHOME
 // and PASSWORD_STORE_DIR; gpg-agent is stopped at cleanup.
-func Pass(t testing.TB, home string) (gnupgHome, storeDir string) {
+func Pass(t TB, home string) (gnupgHome, storeDir string) {
 	t.Helper()
 	for _, tool := range []string{"pass", "gpg", "gpgconf"} {
 		Need(t, tool)
@@ -116,6 +115,16 @@ func Pass(t testing.TB, home string) (gnupgHome, storeDir string) {
 	}
 	run("", "pass", "init", fpr[1])
 	return gnupgHome, storeDir
+}
+
+// TB is what these helpers need of a test: testing.TB has it, and so does
+// the benchmark (cmd/credo-bench), which sets up the same services.
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+	Skip(args ...any)
+	Cleanup(func())
 }
 
 // Buffer is a bytes.Buffer that several goroutines may write to, such as a

@@ -48,7 +48,7 @@ func MissingTool(name string) (line string, fatal bool) {
 // Need returns the path of a tool. A missing tool fails the test under
 // CI=true, where every service must run, and skips it elsewhere with one
 // line that names the tool and how to install it.
-func Need(t testing.TB, name string) string {
+func Need(t TB, name string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
@@ -59,7 +59,7 @@ func Need(t testing.TB, name string) string {
 
 // NeedFailed stops the test for a tool (or a Python module such as boto3)
 // that is missing: it fails under CI=true and skips elsewhere.
-func NeedFailed(t testing.TB, name string) {
+func NeedFailed(t TB, name string) {
 	t.Helper()
 	line, fatal := MissingTool(name)
 	if fatal {
