@@ -62,7 +62,7 @@ func appendTime(b []byte, t time.Time) []byte {
 	return append(b, '"')
 }
 
-const hex = "0123456789abcdef"
+const hexDigits = "0123456789abcdef"
 
 // appendString quotes s as encoding/json does: \" \\ \n \r \t, other
 // control characters and <, >, &, U+2028, U+2029 as \u escapes, invalid
@@ -82,7 +82,7 @@ func appendString(b []byte, s string) []byte {
 			case c == '\t':
 				b = append(b, '\\', 't')
 			case c < 0x20 || c == '<' || c == '>' || c == '&':
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 			default:
 				b = append(b, c)
 			}
@@ -94,7 +94,7 @@ func appendString(b []byte, s string) []byte {
 		case r == utf8.RuneError && size == 1:
 			b = append(b, `\ufffd`...)
 		case r == '\u2028' || r == '\u2029':
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
 		default:
 			b = append(b, s[i:i+size]...)
 		}

@@ -31,3 +31,11 @@ func ExportVia(format string) (via, fmt string) {
 	}
 	return ViaExport, format
 }
+
+// RequestedBy records as the requester process pid (a client of a local
+// endpoint) and its parent.
+func (e *Entry) RequestedBy(pid int) {
+	e.PID = pid
+	e.Process, e.PPID = procStat(pid)
+	e.Parent, _ = procStat(e.PPID)
+}

@@ -199,7 +199,7 @@ func execRun(ctx context.Context, opts *ExecOptions) error {
 	if opts.EC2Server {
 		via = audit.ViaEC2Server
 	}
-	served := func(c aws.Credentials) {
+	served := func(c aws.Credentials, remoteAddr string) {
 		mu.Lock()
 		got := last
 		if !fresh || got.Creds.AccessKeyID != c.AccessKeyID {
@@ -207,7 +207,17 @@ func execRun(ctx context.Context, opts *ExecOptions) error {
 		}
 		fresh = false
 		mu.Unlock()
-		record(got, via, int(childPID.Load()), os.Getpid())
+		if opts.Audit == nil {
+			return
+		}
+		e := auditEntry(opts.Now(), opts.Request.Profile, got, via)
+		// The process behind the connection, else the command credo started.
+		if pid := audit.PeerPID(remoteAddr); pid != 0 {
+			e.RequestedBy(pid)
+		} else {
+			e.Runs(argv[0], int(childPID.Load()), os.Getpid())
+		}
+		opts.Audit(e)
 	}
 	srvOpts := server.Options{Region: region, Served: served}
 	if opts.Log != nil {

@@ -83,7 +83,7 @@ func (e *ECS) handle(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusNotFound, "NotFound", "no such path; credentials are served at /")
 		return
 	}
-	creds, exp, err := e.b.credentials(r.Context())
+	creds, exp, err := e.b.credentials(r)
 	if err != nil {
 		writeJSONError(w, http.StatusInternalServerError, "CredentialsUnavailable", providerFailureMessage)
 		return

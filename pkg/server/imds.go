@@ -213,7 +213,7 @@ func (m *IMDS) get(w http.ResponseWriter, r *http.Request) {
 
 func (m *IMDS) roleCredentials(w http.ResponseWriter, r *http.Request) {
 	now := m.b.opts.Now().UTC().Format(timeLayout)
-	creds, exp, err := m.b.credentials(r.Context())
+	creds, exp, err := m.b.credentials(r)
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, imdsError{
 			Code: "CredentialsUnavailable", Message: providerFailureMessage, LastUpdated: now,

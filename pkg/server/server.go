@@ -45,9 +45,9 @@ type Options struct {
 	// Log receives one debug record per request and a warning when the provider fails. It never
 	// receives a secret. Default: discard.
 	Log *slog.Logger
-	// Served, when set, is called with the credentials of every answer that hands some out
-	// (credo's audit log records each one).
-	Served func(aws.Credentials)
+	// Served, when set, is called with the credentials of every answer that hands some out and
+	// the client's address (credo's audit log records each one).
+	Served func(c aws.Credentials, remoteAddr string)
 }
 
 // DefaultRoleName is the role name the IMDS endpoint lists when Options.RoleName is empty.
@@ -230,8 +230,8 @@ func (b *base) random(n int) ([]byte, error) {
 
 // credentials returns credentials from the cache, refreshing them through the provider when
 // needed, and the expiry time to report for them.
-func (b *base) credentials(ctx context.Context) (aws.Credentials, time.Time, error) {
-	creds, err := b.cache.get(ctx)
+func (b *base) credentials(r *http.Request) (aws.Credentials, time.Time, error) {
+	creds, err := b.cache.get(r.Context())
 	if err != nil {
 		b.opts.Log.Warn("credential provider failed", "endpoint", b.kind, "err", err)
 		return aws.Credentials{}, time.Time{}, err
@@ -241,7 +241,7 @@ func (b *base) credentials(ctx context.Context) (aws.Credentials, time.Time, err
 		exp = b.opts.Now().Add(staticLifetime)
 	}
 	if b.opts.Served != nil {
-		b.opts.Served(creds)
+		b.opts.Served(creds, r.RemoteAddr)
 	}
 	return creds, exp.UTC(), nil
 }
