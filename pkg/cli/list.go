@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/credo-cli/credo/pkg/config"
+	"github.com/credo-cli/credo/pkg/creds/plan"
 	"github.com/credo-cli/credo/pkg/iostreams"
 	"github.com/credo-cli/credo/pkg/keystore"
 )
@@ -20,6 +21,9 @@ type ListOptions struct {
 	Config func() (*config.Config, error)
 	Store  func() (keystore.Store, error)
 	Now    func() time.Time
+	Getenv func(string) string
+	// MinTTL is the min_ttl setting: a session with less left is not used.
+	MinTTL time.Duration
 	JSON   bool
 	// Profiles and Credentials print names only, one a line, as aws-vault
 	// list --profiles and --credentials do.
@@ -29,15 +33,18 @@ type ListOptions struct {
 
 // NewCmdList builds `credo list`.
 func NewCmdList(f *Factory, runF func(*ListOptions) error) *cobra.Command {
-	opts := &ListOptions{IO: f.env.IO, Config: f.Config, Store: f.Store, Now: f.env.Now}
+	opts := &ListOptions{IO: f.env.IO, Config: f.Config, Store: f.Store, Now: f.env.Now, Getenv: f.env.Getenv}
 	cmd := &cobra.Command{
 		Use:     "list",
 		Aliases: []string{"ls"},
 		Short:   "List profiles, stored keys and cached sessions",
 		Long: `List every profile of the AWS config and credentials files and every
 profile with keys in the keyring: whether long-term keys are stored, and the
-cached sessions with the time they have left. No secret is ever printed, and
-no item is decrypted.`,
+cached sessions that "credo exec PROFILE" would use, with the time they have
+left. Sessions it would not use (made with other flags such as -d or
+--no-session, made before the profile changed, or with less than min_ttl
+left) are counted as unused. No secret is ever printed, and no item is
+decrypted.`,
 		Example: `  $ credo list
   $ credo list --json | jq -r '.[] | select(.stored_keys) | .profile'`,
 		Args: cobra.NoArgs,
@@ -45,6 +52,7 @@ no item is decrypted.`,
 			if n := countTrue(opts.JSON, opts.Profiles, opts.Credentials); n > 1 {
 				return flagErrorf("--json, --profiles and --credentials cannot be used together")
 			}
+			opts.MinTTL = f.settings.MinTTL
 			if runF != nil {
 				return runF(opts)
 			}
@@ -67,7 +75,8 @@ type listEntry struct {
 	Profile    string        `json:"profile"`
 	InConfig   bool          `json:"in_config"`
 	StoredKeys bool          `json:"stored_keys"`
-	Sessions   []listSession `json:"sessions"`
+	Sessions   []listSession `json:"sessions"` // those exec would use
+	Unused     int           `json:"unused_sessions"`
 }
 
 func countTrue(bs ...bool) int {
@@ -144,11 +153,49 @@ func listRun(opts *ListOptions) error {
 	}
 	sort.Slice(refs, func(i, j int) bool { return refs[i].Expiration.Before(refs[j].Expiration) })
 	for _, r := range refs {
-		if !r.Expiration.After(now) {
+		if r.Expiration.After(now) {
+			get(r.Profile) // a profile known only by its sessions is listed too
+		}
+	}
+	// A profile's sessions are those exec would look up: the target step's
+	// profile and cache key, with more than min_ttl left (plan.TargetKey is
+	// the rule the resolver and the front follow).
+	// With files that do not parse, exec uses nothing: list every session
+	// under the profile that made it (list warned above).
+	used := map[*keystore.SessionRef]bool{}
+	use := func(e *listEntry, r *keystore.SessionRef) {
+		used[r] = true
+		e.Sessions = append(e.Sessions, listSession{Expiration: r.Expiration.UTC(), SecondsLeft: int64(r.Expiration.Sub(now) / time.Second)})
+	}
+	for i := range refs {
+		if r := &refs[i]; cfg.HasSyntaxErrors() && r.Expiration.After(now) {
+			use(byName[r.Profile], r)
+		}
+	}
+	for _, name := range order {
+		if cfg.HasSyntaxErrors() {
+			break
+		}
+		chain, err := cfg.Chain(name)
+		if err != nil {
 			continue
 		}
-		e := get(r.Profile)
-		e.Sessions = append(e.Sessions, listSession{Expiration: r.Expiration.UTC(), SecondsLeft: int64(r.Expiration.Sub(now) / time.Second)})
+		step, key, err := plan.TargetKey(chain, plan.Options{}, opts.Getenv)
+		if err != nil {
+			continue
+		}
+		e := byName[name]
+		for i := range refs {
+			r := &refs[i]
+			if r.Profile == step && r.CacheKey == key && r.Expiration.After(now.Add(opts.MinTTL)) {
+				use(e, r)
+			}
+		}
+	}
+	for i := range refs {
+		if r := &refs[i]; !used[r] && r.Expiration.After(now) {
+			byName[r.Profile].Unused++
+		}
 	}
 	entries := make([]*listEntry, 0, len(order))
 	for _, n := range order {
@@ -167,7 +214,11 @@ func listRun(opts *ListOptions) error {
 			keys = "yes"
 		}
 		// A name longer than a column is cut: --json has it whole.
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", config.Clip(e.Profile), keys, describeSessions(e.Sessions))
+		sessions := describeSessions(e.Sessions)
+		if e.Unused > 0 {
+			sessions += fmt.Sprintf(" (%d unused)", e.Unused)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", config.Clip(e.Profile), keys, sessions)
 	}
 	return tw.Flush()
 }
