@@ -220,6 +220,9 @@ func rotate(f *os.File, fi os.FileInfo, path string) (bool, error) {
 	if !os.SameFile(now, fi) {
 		return true, nil
 	}
+	if closeBeforeRename {
+		f.Close()
+	}
 	return true, os.Rename(path, path+".1")
 }
 
@@ -244,6 +247,16 @@ func Read(path string) (entries []Entry, skipped int, err error) {
 	return entries, skipped, nil
 }
 
+// parseLine reads one entry, keeping the line as stored.
+func parseLine(line []byte) (Entry, bool) {
+	var e Entry
+	if json.Unmarshal(line, &e) != nil || e.Time.IsZero() {
+		return Entry{}, false
+	}
+	e.raw = append([]byte(nil), line...)
+	return e, true
+}
+
 // scan calls fn for each entry in r and returns the number of lines that
 // are not entries.
 func scan(r io.Reader, fn func(Entry)) (skipped int, err error) {
@@ -254,12 +267,18 @@ func scan(r io.Reader, fn func(Entry)) (skipped int, err error) {
 		if len(line) == 0 {
 			continue
 		}
-		var e Entry
-		if json.Unmarshal(line, &e) != nil || e.Time.IsZero() {
+		e, ok := parseLine(line)
+		if !ok {
+			// A line a crash cut short has the next process's line glued
+			// to its end (it lacks the newline): keep that one.
 			skipped++
-			continue
+			if i := bytes.LastIndex(line, []byte(`{"time":`)); i > 0 {
+				e, ok = parseLine(line[i:])
+			}
+			if !ok {
+				continue
+			}
 		}
-		e.raw = append([]byte(nil), line...)
 		fn(e)
 	}
 	return skipped, sc.Err()

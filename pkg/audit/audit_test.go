@@ -185,11 +185,13 @@ func TestEntryFormat(t *testing.T) {
 
 func TestReadSkipsBrokenLines(t *testing.T) {
 	path := filepath.Join(t.TempDir(), FileName)
-	if err := os.WriteFile(path, []byte(`{"time":"2026-11-30T12:00:00Z","profile":"a"}`+"\n"+`{"time":"2026-11-30T12:00:01Z","prof`+"\nnot json\n\n"), 0o600); err != nil {
+	cut := `{"time":"2026-11-30T12:00:01Z","prof`
+	glued := `{"time":"2026-11-30T12:00:02Z","profile":"b"}`
+	if err := os.WriteFile(path, []byte(`{"time":"2026-11-30T12:00:00Z","profile":"a"}`+"\n"+cut+"\nnot json\n\n"+cut+glued+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	entries, skipped, err := Read(path)
-	if err != nil || len(entries) != 1 || skipped != 2 {
+	if err != nil || len(entries) != 2 || skipped != 3 || entries[1].Profile != "b" || string(entries[1].Line()) != glued {
 		t.Fatalf("entries %v, skipped %d, err %v", entries, skipped, err)
 	}
 	if entries, skipped, err := Read(filepath.Join(t.TempDir(), "none")); err != nil || len(entries) != 0 || skipped != 0 {

@@ -20,3 +20,7 @@ func lockFile(f *os.File) (func(), error) {
 		}
 	}
 }
+
+// closeBeforeRename is false where an open file can be renamed: the lock
+// on it is held across the rename.
+const closeBeforeRename = false
