@@ -103,4 +103,3 @@ func parseProcAddr(s string) (netip.AddrPort, bool) {
 	}
 	return netip.AddrPortFrom(addr.Unmap(), uint16(port)), true
 }
-
