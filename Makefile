@@ -54,8 +54,16 @@ test-script: ## Only the end-to-end scripts
 bench: build ## Measure the hot path, startup, cold path, size and concurrency figures
 	$(GO) run ./cmd/credo-bench -credo bin/credo
 
-fuzz: ## Fuzz the config parser for a minute
-	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime 60s ./pkg/config
+# Every parser of outside input, as package:target.
+FUZZ_TARGETS := ./pkg/config:FuzzLoad ./pkg/settings:FuzzLoadFile ./pkg/creds:FuzzSTSAnswer \
+	./pkg/creds:FuzzProcessOutput ./pkg/keystore/filefast:FuzzItem
+FUZZTIME ?= 30s
+
+fuzz: ## Fuzz every parser (AWS config, settings, STS answers, credential_process output, keyring items), FUZZTIME each
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "== $${t##*:} ($${t%%:*})"; \
+		$(GO) test -run '^$$' -fuzz "^$${t##*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}"; \
+	done
 
 fmt: ## Format the code
 	gofmt -w $$(git ls-files '*.go')

@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/credo-cli/credo/pkg/config"
 	"github.com/credo-cli/credo/pkg/creds/plan"
 	"github.com/credo-cli/credo/pkg/hint"
 	"github.com/credo-cli/credo/pkg/keystore"
@@ -173,10 +174,14 @@ func runCredentialProcess(ctx context.Context, command string, env []string, now
 	case waitErr != nil:
 		return aws.Credentials{}, fmt.Errorf("credential_process failed: %w", waitErr)
 	}
-	out := res.out
+	return parseProcessOutput(res.out, now)
+}
+
+// parseProcessOutput reads the credential_process format. Its errors never
+// quote the output: it is meant to hold a secret.
+func parseProcessOutput(out []byte, now time.Time) (aws.Credentials, error) {
 	var po processOutput
 	if err := json.Unmarshal(out, &po); err != nil {
-		// Never quote the output: it is meant to hold a secret.
 		return aws.Credentials{}, errors.New("credential_process: output is not the JSON credential_process format")
 	}
 	if po.Version != 1 {
@@ -194,7 +199,7 @@ func runCredentialProcess(ctx context.Context, command string, env []string, now
 	if po.Expiration != "" {
 		t, err := time.Parse(time.RFC3339, po.Expiration)
 		if err != nil {
-			return aws.Credentials{}, fmt.Errorf("credential_process: Expiration %q is not RFC 3339", po.Expiration)
+			return aws.Credentials{}, fmt.Errorf("credential_process: Expiration %q is not RFC 3339", config.Clip(po.Expiration))
 		}
 		if !t.After(now) {
 			return aws.Credentials{}, fmt.Errorf("credential_process: the credentials expired at %s", t.UTC().Format(time.RFC3339))
