@@ -95,6 +95,8 @@ func TestInteractiveAddListRemove(t *testing.T) {
 	s := startPTY(t, env, "add", "dev")
 	s.answer("Access key ID: ", "AKIAIOSFODNN7EXAMPLE")
 	s.answer("Secret access key: ", testSecret)
+	// A new config section: add offers to write a region (issue 7).
+	s.answer(`Region for profile "dev" (Enter for none): `, "eu-west-1")
 	// A new keyring asks for its passphrase twice.
 	s.answer("New passphrase for the credo file keyring ", "right horse battery")
 	s.answer("Repeat the passphrase: ", "right horse battery")
@@ -110,6 +112,9 @@ func TestInteractiveAddListRemove(t *testing.T) {
 	}
 	if !strings.Contains(screen, `Added keys AKIAIOSFODNN7EXAMPLE for profile "dev"`) {
 		t.Fatalf("no confirmation:\n%s", screen)
+	}
+	if cfg, err := os.ReadFile(filepath.Join(home, ".aws", "config")); err != nil || !strings.Contains(string(cfg), "[profile dev]\nregion = eu-west-1\n") {
+		t.Fatalf("the config section lacks the region: %v\n%s", err, cfg)
 	}
 
 	// Replacing asks; "n" changes nothing. The keyring is unlocked: no
@@ -132,6 +137,7 @@ func TestInteractiveAddListRemove(t *testing.T) {
 	s = startPTY(t, env, "add", "other")
 	s.answer("Access key ID: ", "AKIAIOSFODNN7EXAMPLE")
 	s.answer("Secret access key: ", testSecret)
+	s.answer(`Region for profile "other" (Enter for none): `, "")
 	s.answer("Passphrase for the credo file keyring: ", "wrong")
 	s.answer("Wrong passphrase; try again: ", "wrong again")
 	s.answer("Wrong passphrase; try again: ", "still wrong")

@@ -40,6 +40,9 @@ type AddOptions struct {
 	AddConfig bool
 	Force     bool
 	Verify    bool
+	// Region goes into the new config section; on a terminal, add offers
+	// to write one when the flag is not given.
+	Region string
 }
 
 // NewCmdAdd builds `credo add`.
@@ -61,7 +64,9 @@ The keys are read from the terminal (the secret is not echoed), from
 AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY with --env, or, when standard
 input is not a terminal, from its first two lines. Both are checked before
 anything is stored. A [profile NAME] section is added to the AWS config file
-when it has none.`,
+when it has none, with the region of --region; on a terminal, add asks for
+one (Enter keeps AWS_REGION's, or none). A profile's region is what exec and
+export hand out; a role profile does not take its source_profile's.`,
 		Example: `  # Type the keys at the prompts
   $ credo add dev
 
@@ -95,6 +100,7 @@ when it has none.`,
 	cmd.Flags().BoolVar(&opts.FromEnv, "env", false, "Read the keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
 	cmd.Flags().BoolVar(&opts.AddConfig, "add-config", true, "Add a [profile NAME] section to the AWS config file when missing")
 	cmd.Flags().BoolVarP(&opts.Force, "force", "f", false, "Replace stored keys without asking")
+	cmd.Flags().StringVar(&opts.Region, "region", "", "The `region` to write in the new config section")
 	cmd.Flags().BoolVar(&opts.Verify, "verify", false, "Prove the key works (STS GetCallerIdentity) before storing it; warn about a root user's key")
 	return cmd
 }
@@ -150,6 +156,10 @@ func addRun(opts *AddOptions) error {
 			return hint.Wrap(err, "choose another name, or add --add-config=false to store the keys without a config section")
 		}
 	}
+	region, err := newSectionRegion(opts)
+	if err != nil {
+		return err
+	}
 	store, err := opts.Store()
 	if err != nil {
 		return err
@@ -181,7 +191,11 @@ func addRun(opts *AddOptions) error {
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "Added keys %s for profile %q to the %s keyring.\n", id, opts.Profile, store.Backend())
 	if opts.AddConfig && opts.ConfigPath != "" {
-		added, err := config.AppendProfile(opts.ConfigPath, opts.Profile, nil, opts.LockFile)
+		var keys [][2]string
+		if region != "" {
+			keys = [][2]string{{"region", region}}
+		}
+		added, err := config.AppendProfile(opts.ConfigPath, opts.Profile, keys, opts.LockFile)
 		if err != nil {
 			return fmt.Errorf("keys stored, but the AWS config file was not updated: %w", err)
 		}
@@ -244,4 +258,50 @@ func profileArg(f *Factory, args []string) string {
 		return p
 	}
 	return "default"
+}
+
+var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+
+// newSectionRegion is the region to write in the config section add is
+// about to create: --region, else, on a terminal, the answer to a question
+// whose default is AWS_REGION (or AWS_DEFAULT_REGION). "" writes none. A
+// profile that has a section already keeps it as it is.
+func newSectionRegion(opts *AddOptions) (string, error) {
+	if !opts.AddConfig || opts.ConfigPath == "" {
+		if opts.Region != "" {
+			return "", flagErrorf("--region writes the new config section; it cannot be used with --add-config=false")
+		}
+		return "", nil
+	}
+	if cfg, _ := opts.Config(); cfg != nil {
+		if _, ok := cfg.Profile(opts.Profile); ok {
+			if opts.Region != "" {
+				return "", hint.New(fmt.Sprintf("profile %q has a config section already; add does not change it", opts.Profile),
+					"set its region in "+opts.ConfigPath+" yourself")
+			}
+			return "", nil
+		}
+	}
+	region := opts.Region
+	if region == "" && opts.CanPrompt {
+		def := opts.Getenv("AWS_REGION")
+		if def == "" {
+			def = opts.Getenv("AWS_DEFAULT_REGION")
+		}
+		question := fmt.Sprintf("Region for profile %q (Enter for none): ", opts.Profile)
+		if def != "" {
+			question = fmt.Sprintf("Region for profile %q [%s]: ", opts.Profile, def)
+		}
+		answer, err := opts.AskLine(question)
+		if err != nil {
+			return "", err
+		}
+		if region = strings.TrimSpace(answer); region == "" {
+			region = def
+		}
+	}
+	if region != "" && !regionPattern.MatchString(region) {
+		return "", hint.New(fmt.Sprintf("%q is not an AWS region", region), "a region looks like eu-west-1 or us-east-1")
+	}
+	return region, nil
 }
