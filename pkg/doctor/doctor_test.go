@@ -173,3 +173,17 @@ func TestReport(t *testing.T) {
 		t.Fatalf("%v %s", err, b.String())
 	}
 }
+
+func TestEndpoints(t *testing.T) {
+	got := Endpoints("prod", []Endpoint{
+		{Service: "STS", URL: "https://sts.eu-west-1.amazonaws.com", From: "default"},
+		{Service: "IAM", URL: "http://127.0.0.1:4566", From: "AWS_ENDPOINT_URL"},
+		{Service: "SSO", URL: "http://sso.example.com", From: "the profile's endpoint_url or services section"},
+	})
+	if statuses(got) != "info,info,warn" {
+		t.Fatalf("%+v", got)
+	}
+	if got[0].Message != `profile "prod": STS calls go to https://sts.eu-west-1.amazonaws.com (default)` || !strings.Contains(got[2].Fix, "use https") {
+		t.Errorf("%+v", got)
+	}
+}
