@@ -19,10 +19,10 @@ package memstore
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -66,24 +66,49 @@ func sessionDesc(ns, profile, cacheKey string) string {
 	return sessionPrefix + ns + ":" + hex.EncodeToString(h.Sum(nil)[:16])
 }
 
-// payload is what a session key holds.
+// A session key holds, in this order, the profile, the cache key, the key
+// id, the secret key and the session token, each as "<length>:<bytes>",
+// then the expiry in Unix seconds, after a line naming the format. It is
+// not JSON: encoding/json's first use costs a fresh process about 80 µs,
+// a twentieth of the whole hot path.
+const payloadMagic = "credo-session/1\n"
+
 type payload struct {
-	Version  int    `json:"Version"`
-	Profile  string `json:"Profile"`
-	CacheKey string `json:"CacheKey"`
+	Profile, CacheKey string
 	item.Session
 }
 
 func encodeSession(profile, cacheKey string, s item.Session) ([]byte, error) {
-	return json.Marshal(payload{Version: item.FormatVersion, Profile: profile, CacheKey: cacheKey, Session: s})
+	b := []byte(payloadMagic)
+	for _, f := range []string{profile, cacheKey, s.AccessKeyID, s.SecretAccessKey, s.SessionToken} {
+		b = strconv.AppendInt(b, int64(len(f)), 10)
+		b = append(b, ':')
+		b = append(b, f...)
+	}
+	return strconv.AppendInt(b, s.Expiration.Unix(), 10), nil
 }
 
 func decodeSession(data []byte) (payload, bool) {
-	var p payload
-	if err := json.Unmarshal(data, &p); err != nil || p.Version != item.FormatVersion || p.Profile == "" {
+	rest, ok := strings.CutPrefix(string(data), payloadMagic)
+	if !ok {
 		return payload{}, false
 	}
-	return p, true
+	var f [5]string
+	for i := range f {
+		n, after, ok := strings.Cut(rest, ":")
+		size, err := strconv.Atoi(n)
+		if !ok || err != nil || size < 0 || size > len(after) {
+			return payload{}, false
+		}
+		f[i], rest = after[:size], after[size:]
+	}
+	exp, err := strconv.ParseInt(rest, 10, 64)
+	if err != nil || f[0] == "" {
+		return payload{}, false
+	}
+	return payload{Profile: f[0], CacheKey: f[1], Session: item.Session{
+		AccessKeyID: f[2], SecretAccessKey: f[3], SessionToken: f[4], Expiration: time.Unix(exp, 0),
+	}}, true
 }
 
 // Entry is a session held in memory.

@@ -198,3 +198,28 @@ func TestNamespaceIsUnambiguous(t *testing.T) {
 		t.Fatal("a session's description depends on the profile name's length")
 	}
 }
+
+func TestPayloadRoundTripAndDamage(t *testing.T) {
+	want := session("ASIA:1:x", time.Unix(1900000000, 0))
+	for _, p := range []string{"dev", "a:b", "12:x", strings.Repeat("é", 300)} {
+		data, err := encodeSession(p, "ck:1", want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := decodeSession(data)
+		if !ok || got.Profile != p || got.CacheKey != "ck:1" || got.AccessKeyID != want.AccessKeyID ||
+			got.SessionToken != want.SessionToken || !got.Expiration.Equal(want.Expiration) {
+			t.Fatalf("round trip of %.20q: %+v, %v", p, got, ok)
+		}
+		for cut := 0; cut < len(data)-1; cut++ {
+			if _, ok := decodeSession(data[:cut]); ok && cut < len(data)-10 {
+				t.Fatalf("a payload cut at %d decoded", cut)
+			}
+		}
+	}
+	for _, bad := range []string{"", "junk", payloadMagic + "99:x", payloadMagic + "-1:", payloadMagic + "0:0:0:0:0:1"} {
+		if _, ok := decodeSession([]byte(bad)); ok {
+			t.Errorf("decoded %q", bad)
+		}
+	}
+}

@@ -6,6 +6,7 @@ package output
 import (
 	"encoding/json"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -67,6 +68,29 @@ type processCredentials struct {
 	Expiration      string `json:"Expiration,omitempty"`
 }
 
+// plainJSON is json.Marshal(pc) when no value needs escaping (credentials
+// never do), written by hand: encoding/json's first use costs a fresh
+// process about 80 µs, a twentieth of the hot path.
+func (pc processCredentials) plainJSON() (string, bool) {
+	for _, v := range []string{pc.AccessKeyID, pc.SecretAccessKey, pc.SessionToken, pc.Expiration} {
+		for i := 0; i < len(v); i++ {
+			if c := v[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+				return "", false
+			}
+		}
+	}
+	var b strings.Builder
+	b.WriteString(`{"Version":` + strconv.Itoa(pc.Version) + `,"AccessKeyId":"` + pc.AccessKeyID + `","SecretAccessKey":"` + pc.SecretAccessKey + `"`)
+	if pc.SessionToken != "" {
+		b.WriteString(`,"SessionToken":"` + pc.SessionToken + `"`)
+	}
+	if pc.Expiration != "" {
+		b.WriteString(`,"Expiration":"` + pc.Expiration + `"`)
+	}
+	b.WriteString("}")
+	return b.String(), true
+}
+
 // Write prints c in format for profile; it writes once, so a consumer never
 // reads half an answer.
 func Write(w io.Writer, format, profile string, c Credentials, region string) error {
@@ -77,11 +101,15 @@ func Write(w io.Writer, format, profile string, c Credentials, region string) er
 		if c.CanExpire {
 			pc.Expiration = c.Expires.UTC().Format(time.RFC3339)
 		}
-		out, err := json.Marshal(pc)
-		if err != nil {
-			return err
+		if out, ok := pc.plainJSON(); ok {
+			b.WriteString(out)
+		} else {
+			out, err := json.Marshal(pc)
+			if err != nil {
+				return err
+			}
+			b.Write(out)
 		}
-		b.Write(out)
 		b.WriteByte('\n')
 	case "ini":
 		b.WriteString("[" + profile + "]\n")

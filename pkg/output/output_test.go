@@ -124,3 +124,34 @@ func TestChildEnvRemovesWhatTheContractSays(t *testing.T) {
 		}
 	}
 }
+
+// TestPlainJSONIsEncodingJSON: the hand-written credential_process answer is
+// byte for byte what encoding/json writes, and values that need escaping go
+// to encoding/json.
+func TestPlainJSONIsEncodingJSON(t *testing.T) {
+	for _, pc := range []processCredentials{
+		{Version: 1, AccessKeyID: "ASIAEXAMPLE", SecretAccessKey: "a/b+c=", SessionToken: "FwoG/x+y==", Expiration: "2026-11-30T06:00:00Z"},
+		{Version: 1, AccessKeyID: "AKIAEXAMPLE", SecretAccessKey: "s"},
+		{Version: 1, AccessKeyID: "AKIA", SecretAccessKey: `quote"back\slash<&>` + "\n\x01é"},
+	} {
+		want, err := json.Marshal(pc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := pc.plainJSON()
+		if ok && got != string(want) {
+			t.Errorf("plainJSON = %s, want %s", got, want)
+		}
+		var b strings.Builder
+		if err := Write(&b, "json", "p", Credentials{AccessKeyID: pc.AccessKeyID, SecretAccessKey: pc.SecretAccessKey, SessionToken: pc.SessionToken}, ""); err != nil {
+			t.Fatal(err)
+		}
+		var back processCredentials
+		if err := json.Unmarshal([]byte(b.String()), &back); err != nil || back.SecretAccessKey != pc.SecretAccessKey {
+			t.Errorf("Write's JSON does not read back: %q, %v", b.String(), err)
+		}
+	}
+	if _, ok := (processCredentials{SecretAccessKey: `"`}).plainJSON(); ok {
+		t.Error("a value that needs escaping was written by hand")
+	}
+}
