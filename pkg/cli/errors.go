@@ -40,21 +40,24 @@ type exitStatus struct{ code int }
 func (e *exitStatus) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
 // printError writes err as "credo: <error>" and, when it carries a hint,
-// "credo: hint: <hint>". It returns the exit status for err.
-func printError(w io.Writer, err error) int {
+// "credo: hint: <hint>". It returns the exit status for err. out is the
+// standard output, where a credo running under another credo's
+// credential_process tells it that a loop is reported.
+func printError(out, w io.Writer, err error) int {
 	var es *exitStatus
 	if errors.As(err, &es) {
 		return es.code
 	}
 	// A credential_process loop is reported once, by the innermost credo;
-	// the credo processes above it pass its exit status up in silence.
+	// the credo processes above it learn so from its loop report and stay
+	// quiet.
 	var le *creds.ProcessLoopError
 	if errors.As(err, &le) {
 		if !le.Reported {
 			fmt.Fprintf(w, "credo: %s\n", firstLine(err.Error()))
 		}
-		if le.Nested {
-			return creds.LoopExitStatus
+		if le.Nested() {
+			_, _ = out.Write(creds.LoopReport(le))
 		}
 		return exitError
 	}

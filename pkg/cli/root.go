@@ -111,7 +111,7 @@ func Run(ctx context.Context, env *Env, args []string) int {
 	if err == nil {
 		return exitOK
 	}
-	return printError(env.IO.ErrOut, err)
+	return printError(env.IO.Out, env.IO.ErrOut, err)
 }
 
 // NewCmdRoot builds the command tree.

@@ -1,9 +1,9 @@
 package creds
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
-	"os/exec"
 	"slices"
 	"strings"
 )
@@ -19,12 +19,31 @@ import (
 // outermost first, one per line (a profile name holds no newline).
 const ProcessChainVar = "CREDO_CREDENTIAL_PROCESS_CHAIN"
 
-// LoopExitStatus is the exit status of a credo that stopped a
-// credential_process loop while running under another credo's
-// credential_process. The credo above it knows that the loop has been
-// reported and stays quiet; the outermost one exits 1. docs/exit-codes.md
-// lists it.
-const LoopExitStatus = 87
+// A credo that stops a loop while it runs under another credo's
+// credential_process prints the one line and exits 1, like any failure, and
+// tells the credo above it that the loop is reported by writing a loop
+// report on its standard output, which that credo captures: the JSON
+// object {"CredoCredentialProcessLoop":[…]} naming the chain it was given.
+// The credo above it takes the failure as reported, and stays quiet, only
+// when the report names the chain it passed down; an exit status of its own
+// could be any other command's.
+type loopReport struct {
+	Chain []string `json:"CredoCredentialProcessLoop"`
+}
+
+// LoopReport is what a credo whose ProcessLoopError is Nested writes on its
+// standard output.
+func LoopReport(e *ProcessLoopError) []byte {
+	b, _ := json.Marshal(loopReport{Chain: e.Above})
+	return append(b, '\n')
+}
+
+// isLoopReport reports whether out, the standard output of a failed
+// credential_process started with chain, is a loop report of a credo below.
+func isLoopReport(out []byte, chain []string) bool {
+	var r loopReport
+	return json.Unmarshal(out, &r) == nil && len(chain) > 0 && slices.Equal(r.Chain, chain)
+}
 
 // ProcessLoopError is returned when a profile's credential_process leads
 // back to a profile whose credential_process is already running.
@@ -35,10 +54,15 @@ type ProcessLoopError struct {
 	Loop []string
 	// Reported means a credo further down already printed the line.
 	Reported bool
-	// Nested means this credo itself runs under a credential_process of
-	// another credo, which must learn of the loop by LoopExitStatus.
-	Nested bool
+	// Above is the chain of profiles whose credential_process runs this
+	// credo, from ProcessChainVar; when there is one, the credo above must
+	// learn of the loop by a LoopReport.
+	Above []string
 }
+
+// Nested reports whether this credo runs under a credential_process of
+// another credo.
+func (e *ProcessLoopError) Nested() bool { return len(e.Above) > 0 }
 
 func (e *ProcessLoopError) Error() string {
 	if e.Reported {
@@ -74,14 +98,11 @@ func withProcessChain(env []string, chain []string) []string {
 func checkProcessLoop(subject, profile string, getenv func(string) string) ([]string, error) {
 	chain := processChain(getenv)
 	if slices.Contains(chain, profile) {
-		return nil, &ProcessLoopError{Subject: subject, Loop: append(slices.Clone(chain), profile), Nested: true}
+		return nil, &ProcessLoopError{Subject: subject, Loop: append(slices.Clone(chain), profile), Above: chain}
 	}
 	return append(slices.Clone(chain), profile), nil
 }
 
-// loopReported reports whether err is the exit of a credo that stopped a
-// loop and said so.
-func loopReported(err error) bool {
-	var ee *exec.ExitError
-	return errors.As(err, &ee) && ee.ExitCode() == LoopExitStatus
-}
+// errLoopReported is runCredentialProcess's error for a command that failed
+// with a loop report of a credo below.
+var errLoopReported = errors.New("credential_process loop reported below")

@@ -504,6 +504,18 @@ func TestErrors(t *testing.T) {
 			chain:   []*config.Profile{{Name: "p", CredentialProcess: `echo '{"SecretAccessKey":"leak"}'; exit 3`}},
 			errWant: []string{`profile "p": credential_process failed: exit status 3`},
 		},
+		{
+			// Before: any command exiting 87 was taken for a credo that had
+			// reported a loop, and credo exited 1 without a word.
+			name:    "credential_process exiting 87 is a failure like any other",
+			chain:   []*config.Profile{{Name: "p", CredentialProcess: `exit 87`}},
+			errWant: []string{`profile "p": credential_process failed: exit status 87`},
+		},
+		{
+			name:    "a loop report for another chain is a failure like any other",
+			chain:   []*config.Profile{{Name: "p", CredentialProcess: `echo '{"CredoCredentialProcessLoop":["other"]}'; exit 1`}},
+			errWant: []string{`profile "p": credential_process failed: exit status 1`},
+		},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

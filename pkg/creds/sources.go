@@ -64,9 +64,9 @@ func (x *run) source(ctx context.Context, n *node) (aws.Credentials, error) {
 		if env == nil {
 			env = os.Environ()
 		}
-		c, err := runCredentialProcess(ctx, p.CredentialProcess, withProcessChain(env, chain), x.now(), x.processTimeout())
-		if loopReported(err) {
-			return aws.Credentials{}, &ProcessLoopError{Subject: n.Subject(), Reported: true, Nested: len(chain) > 1}
+		c, err := runCredentialProcess(ctx, p.CredentialProcess, chain, env, x.now(), x.processTimeout())
+		if errors.Is(err, errLoopReported) {
+			return aws.Credentials{}, &ProcessLoopError{Subject: n.Subject(), Reported: true, Above: chain[:len(chain)-1]}
 		}
 		if err != nil {
 			return aws.Credentials{}, n.Errorf("%w", err)
@@ -104,15 +104,17 @@ const (
 const ProcessTimeoutSetting = "credential_process_timeout (CREDO_CREDENTIAL_PROCESS_TIMEOUT)"
 
 // runCredentialProcess runs command through the system shell, as the AWS
-// CLI does, and parses its standard output. Standard error and input stay
-// the person's, so the command can prompt. A failing command is reported by
-// its exit status: its output may hold secrets.
+// CLI does, with ProcessChainVar set to chain in env, and parses its
+// standard output. Standard error and input stay the person's, so the
+// command can prompt. A failing command is reported by its exit status: its
+// output may hold secrets; one whose output is a loop report for chain is
+// errLoopReported.
 //
 // The command is stopped when it runs past timeout (0: no limit) or writes
 // more than MaxProcessOutput bytes.
 // Its answer counts once it has exited: output that a grandchild keeps the
 // pipe of open past that is not waited for.
-func runCredentialProcess(ctx context.Context, command string, env []string, now time.Time, timeout time.Duration) (aws.Credentials, error) {
+func runCredentialProcess(ctx context.Context, command string, chain, env []string, now time.Time, timeout time.Duration) (aws.Credentials, error) {
 	if strings.TrimSpace(command) == "" {
 		return aws.Credentials{}, errors.New("credential_process is empty")
 	}
@@ -127,7 +129,7 @@ func runCredentialProcess(ctx context.Context, command string, env []string, now
 	} else {
 		cmd = exec.CommandContext(ctx, "/bin/sh", "-c", command)
 	}
-	cmd.Env = env
+	cmd.Env = withProcessChain(env, chain)
 	cmd.Stdin = os.Stdin
 	cmd.Stderr = os.Stderr
 	ownGroup(cmd)
@@ -171,6 +173,8 @@ func runCredentialProcess(ctx context.Context, command string, env []string, now
 			"if it needs longer (it may be asking you something), raise "+ProcessTimeoutSetting)
 	case waitErr != nil && ctx.Err() != nil:
 		return aws.Credentials{}, fmt.Errorf("credential_process: %w", ctx.Err())
+	case waitErr != nil && isLoopReport(res.out, chain):
+		return aws.Credentials{}, errLoopReported
 	case waitErr != nil:
 		return aws.Credentials{}, fmt.Errorf("credential_process failed: %w", waitErr)
 	}
