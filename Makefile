@@ -65,6 +65,9 @@ fuzz: ## Fuzz every parser (AWS config, settings, STS answers, credential_proces
 		$(GO) test -run '^$$' -fuzz "^$${t##*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}"; \
 	done
 
+soak: build ## The review's harness (kill -9, parallel writers, fuzzing, hostile inputs): a few minutes, prints docs/security.md's table
+	$(GO) run ./cmd/credo-soak -credo bin/credo
+
 fmt: ## Format the code
 	gofmt -w $$(git ls-files '*.go')
 

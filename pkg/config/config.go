@@ -8,6 +8,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -17,6 +18,8 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
+
+	"github.com/credo-cli/credo/pkg/hint"
 )
 
 // Files names the two files to read. Either may not exist.
@@ -143,6 +146,10 @@ func readIfExists(path string) (string, error) {
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 			return "", nil
+		}
+		if fi, serr := os.Stat(path); serr == nil && fi.IsDir() {
+			return "", hint.New(fmt.Sprintf("the AWS file %s is a folder, not a file", path),
+				"move the folder away, or point AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE at the file")
 		}
 		return "", err
 	}

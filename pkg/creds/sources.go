@@ -176,6 +176,12 @@ func runCredentialProcess(ctx context.Context, command string, chain, env []stri
 	case waitErr != nil && isLoopReport(res.out, chain):
 		return aws.Credentials{}, errLoopReported
 	case waitErr != nil:
+		var ee *exec.ExitError
+		if errors.As(waitErr, &ee) && (ee.ExitCode() == 126 || ee.ExitCode() == 127) && runtime.GOOS != "windows" {
+			// The shell's own answer: it could not run the command.
+			return aws.Credentials{}, hint.Wrap(fmt.Errorf("credential_process could not be run: the shell did not find or could not execute its command (%w)", waitErr),
+				"check the command of credential_process in the profile: its path, and that it is executable")
+		}
 		return aws.Credentials{}, fmt.Errorf("credential_process failed: %w", waitErr)
 	}
 	return parseProcessOutput(res.out, now)

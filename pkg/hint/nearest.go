@@ -20,7 +20,13 @@ func Nearest(word string, candidates []string) []string {
 			continue
 		}
 		seen[c] = true
-		d := distance(word, c)
+		// Edits are at least the difference in length: compare only words
+		// that can be two edits apart, and no pathological ones (the
+		// distance costs the product of the lengths).
+		d := 3
+		if len(word) <= maxWord && len(c) <= maxWord && abs(len(word)-len(c)) <= 2 {
+			d = distance(word, c)
+		}
 		switch {
 		case d <= 2 && d < len([]rune(word)):
 		case len(word) >= 2 && strings.HasPrefix(c, word):
@@ -41,6 +47,16 @@ func Nearest(word string, candidates []string) []string {
 		out = append(out, found[i].name)
 	}
 	return out
+}
+
+// maxWord bounds the words Nearest measures edits between.
+const maxWord = 256
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
 
 // DidYouMean is the hint for a mistyped word, "did you mean dev?" or

@@ -185,6 +185,9 @@ func readSmallFile(path string) ([]byte, error) {
 
 // didYouMean suggests the candidate nearest to s, when one is near.
 func didYouMean(s string, candidates []string) string {
+	if len(s) > 64 {
+		return "" // no typo of a setting; and the distance costs len(s) rows
+	}
 	best, bestD := "", 3
 	for _, c := range candidates {
 		if d := distance(strings.ToLower(s), c); d < bestD {
