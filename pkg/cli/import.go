@@ -192,8 +192,10 @@ func importAWSVaultRun(opts *ImportAWSVaultOptions) error {
 		items = append(items, it)
 	}
 
+	// Every key is stored before anything else changes: a config file or
+	// a cached session that cannot be updated leaves no profile unimported.
 	from := "aws-vault's " + src.Where()
-	var cfg *config.Config
+	var imported []importItem
 	for _, it := range items {
 		if it.skip != "" {
 			fmt.Fprintf(opts.IO.Out, "skipped %s: %s\n", it.profile, it.skip)
@@ -207,32 +209,12 @@ func importAWSVaultRun(opts *ImportAWSVaultOptions) error {
 			if err := store.SetKey(it.profile, it.key); err != nil {
 				return err // the keystore names the profile and what failed
 			}
-			if it.replace {
-				if cfg == nil {
-					cfg = loadForSessions(opts.Config, opts.IO.ErrOut, it.profile)
-				}
-				if _, err := dropSessionsBuiltOn(store, cfg, it.profile); err != nil {
-					return fmt.Errorf("profile %q: keys stored, but old sessions remain: %w", it.profile, err)
-				}
-			}
 		}
 		fmt.Fprintf(opts.IO.Out, "%s %s: %s from %s into the %s keyring\n", verb, it.profile, it.key.AccessKeyID, from, store.Backend())
-		if opts.ConfigPath == "" {
-			continue
-		}
-		if opts.DryRun {
-			if c, err := opts.Config(); c != nil && err == nil && !slices.Contains(c.Names(), it.profile) {
-				fmt.Fprintf(opts.IO.ErrOut, "Would add [%s] to %s.\n", sectionName(it.profile), opts.ConfigPath)
-			}
-			continue
-		}
-		added, err := config.AppendProfile(opts.ConfigPath, it.profile, nil, opts.LockFile)
-		if err != nil {
-			return fmt.Errorf("profile %q: keys stored, but the AWS config file was not updated: %w", it.profile, err)
-		}
-		if added {
-			fmt.Fprintf(opts.IO.ErrOut, "Added [%s] to %s.\n", sectionName(it.profile), opts.ConfigPath)
-		}
+		imported = append(imported, it)
+	}
+	if err := afterImport(opts, store, imported); err != nil {
+		return err
 	}
 	if err := reportInherited(opts); err != nil {
 		return err
@@ -242,6 +224,49 @@ func importAWSVaultRun(opts *ImportAWSVaultOptions) error {
 		fmt.Fprintln(opts.IO.ErrOut, "Dry run: nothing was stored or changed.")
 	}
 	return nil
+}
+
+// afterImport drops the old sessions of the profiles whose keys were
+// replaced and adds a section to the AWS config file for each imported
+// profile that lacks one (with --dry-run, says which it would add).
+func afterImport(opts *ImportAWSVaultOptions, store keystore.Store, imported []importItem) error {
+	var errs []error
+	if !opts.DryRun {
+		var cfg *config.Config
+		loaded := false
+		for _, it := range imported {
+			if !it.replace {
+				continue
+			}
+			if !loaded {
+				cfg, loaded = loadForSessions(opts.Config, opts.IO.ErrOut, it.profile), true
+			}
+			if _, err := dropSessionsBuiltOn(store, cfg, it.profile); err != nil {
+				errs = append(errs, fmt.Errorf("profile %q: keys stored, but old sessions remain: %w", it.profile, err))
+			}
+		}
+	}
+	if opts.ConfigPath == "" {
+		return errors.Join(errs...)
+	}
+	for _, it := range imported {
+		if opts.DryRun {
+			if c, err := opts.Config(); c != nil && err == nil && !slices.Contains(c.Names(), it.profile) {
+				fmt.Fprintf(opts.IO.ErrOut, "Would add [%s] to %s.\n", sectionName(it.profile), opts.ConfigPath)
+			}
+			continue
+		}
+		added, err := config.AppendProfile(opts.ConfigPath, it.profile, nil, opts.LockFile)
+		if err != nil {
+			// The same file fails for every profile: one line.
+			errs = append(errs, fmt.Errorf("keys stored, but the AWS config file was not updated: %w", err))
+			break
+		}
+		if added {
+			fmt.Fprintf(opts.IO.ErrOut, "Added [%s] to %s.\n", sectionName(it.profile), opts.ConfigPath)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // reportInherited prints, for each setting aws-vault took from [default]
