@@ -10,6 +10,7 @@ import (
 
 	"github.com/credo-cli/credo/pkg/cli"
 	"github.com/credo-cli/credo/pkg/front"
+	"github.com/credo-cli/credo/pkg/keystore/dbusguard"
 	"github.com/credo-cli/credo/pkg/keystore/filefast"
 	"github.com/credo-cli/credo/pkg/testing/testsvc"
 )
@@ -19,7 +20,15 @@ func TestMain(m *testing.M) {
 	// processes of one login do, and shares it with nothing else.
 	testsvc.OwnSessionKeyring()
 	testscript.Main(m, map[string]func(){
-		"credo":      func() { os.Exit(front.Main(os.Args[1:])) },
+		// The real front links no D-Bus guard (TestLean), but this test
+		// binary does, through pkg/cli: put back what the guard's init
+		// changed, or the front would hand its placeholder address to the
+		// command it runs and to credo-core, which would then take it for
+		// the user's own.
+		"credo": func() {
+			dbusguard.Restore()
+			os.Exit(front.Main(os.Args[1:]))
+		},
 		"credo-core": func() { os.Exit(cli.Main(os.Args[1:])) },
 		// A stand-in for aws-vault's `add`: writes items the way aws-vault
 		// does, through the keyring library (awsvault_import_test.go).

@@ -25,7 +25,6 @@ import (
 	"github.com/credo-cli/credo/pkg/doctor"
 	"github.com/credo-cli/credo/pkg/hint"
 	"github.com/credo-cli/credo/pkg/keystore"
-	"github.com/credo-cli/credo/pkg/keystore/dbusguard"
 	"github.com/credo-cli/credo/pkg/lock"
 	"github.com/credo-cli/credo/pkg/rotate"
 )
@@ -246,7 +245,7 @@ func gpgAgentRunning() (string, bool) {
 // dbusReachable reports whether the session bus address names a socket that
 // accepts a connection.
 func dbusReachable(addr string) (string, bool) {
-	if addr == "" || addr == dbusguard.DeadAddress {
+	if addr == "" {
 		return "no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set", false
 	}
 	for _, part := range strings.Split(addr, ";") {
