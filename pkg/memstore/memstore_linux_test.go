@@ -36,6 +36,7 @@ func helper() {
 	os.Stdout.WriteString(sess.AccessKeyID + "\n")
 }
 
+// need skips (fails under CI=true) without a kernel key store, and empties credo's keyring.
 func need(t *testing.T) {
 	t.Helper()
 	if _, err := unix.KeyctlGetKeyringID(unix.KEY_SPEC_SESSION_KEYRING, true); err != nil {
@@ -43,6 +44,12 @@ func need(t *testing.T) {
 			t.Fatalf("the kernel key store is required under CI=true: %v", err)
 		}
 		t.Skipf("no kernel key store here: %v", err)
+	}
+	// Each test starts from an empty keyring of credo's: the keyring belongs to the test
+	// process, so another test's keys, or this test's in an earlier run under -count, would
+	// still be there.
+	if _, err := Lock(); err != nil {
+		t.Fatal(err)
 	}
 }
 
