@@ -47,8 +47,13 @@ const (
 	ViaRotate            = "rotate"
 )
 
-// SourceCreateAccessKey is the source of the key `credo rotate` makes.
-const SourceCreateAccessKey = "CreateAccessKey"
+// Sources beyond those of a credential chain: the key `credo rotate`
+// makes, and the federated user's session `credo login` signs in with
+// when a profile gives IAM user keys.
+const (
+	SourceCreateAccessKey    = "CreateAccessKey"
+	SourceGetFederationToken = "GetFederationToken"
+)
 
 // Entry is one line of the log. It has no field that could hold a secret.
 type Entry struct {
@@ -60,7 +65,8 @@ type Entry struct {
 	Roles []string `json:"roles"`
 	// Source is where the credentials came from: GetSessionToken,
 	// AssumeRole, GetRoleCredentials, AssumeRoleWithWebIdentity, cache,
-	// credential_process, static (or CreateAccessKey for rotate).
+	// credential_process, static (or CreateAccessKey for rotate,
+	// GetFederationToken for login with user keys).
 	Source string `json:"source"`
 	// MFA reports whether an MFA code stands behind the credentials.
 	MFA bool `json:"mfa"`

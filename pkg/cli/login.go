@@ -156,7 +156,7 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 	if t.Profile != nil {
 		fallback = t.Profile.Name
 	}
-	url, err := s.URL(ctx, login.Input{
+	si, err := s.SignIn(ctx, login.Input{
 		Subject:      subject,
 		Credentials:  c,
 		Kind:         t.Kind,
@@ -170,8 +170,15 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 	if err != nil {
 		return err
 	}
+	url := si.URL
 	if opts.Audit != nil {
 		e := auditEntry(opts.Now(), opts.Request.Profile, r, audit.ViaLogin)
+		if si.Federated {
+			// The console session is the federated user's: its key id is
+			// the one CloudTrail records, not the user's own.
+			e.Source, e.MFA, e.Roles = audit.SourceGetFederationToken, false, nil
+			e.AccessKeyID, e.Expiration = si.AccessKeyID, &si.Expires
+		}
 		e.RanBy()
 		opts.Audit(e)
 	}

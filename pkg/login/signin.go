@@ -116,32 +116,54 @@ type Input struct {
 
 // URL returns the sign-in URL for in. The URL is a secret.
 func (s *Signer) URL(ctx context.Context, in Input) (string, error) {
+	si, err := s.SignIn(ctx, in)
+	return si.URL, err
+}
+
+// SignIn is a sign-in URL and what the console session is made from.
+type SignIn struct {
+	// URL is the sign-in URL. It is a secret.
+	URL string
+	// Federated is true when the console session is a GetFederationToken
+	// session made from user keys, false when in.Credentials were
+	// exchanged as they are.
+	Federated bool
+	// AccessKeyID and Expires are those of the credentials exchanged for
+	// the sign-in token: the key id CloudTrail records for the console
+	// session's calls (not a secret).
+	AccessKeyID string
+	Expires     time.Time
+}
+
+// SignIn returns the sign-in URL for in and what it was made from.
+func (s *Signer) SignIn(ctx context.Context, in Input) (SignIn, error) {
 	dest, err := ConsoleURL(in.Region, in.Path)
 	if err != nil {
-		return "", err
+		return SignIn{}, err
 	}
 	endpoint, err := Endpoint(in.Endpoint, in.Region)
 	if err != nil {
-		return "", err
+		return SignIn{}, err
 	}
 	d := in.Duration
 	if d == 0 {
 		d = DefaultDuration
 	}
 	if d < MinDuration {
-		return "", fmt.Errorf("%s: console session %s is below the %s minimum", in.Subject, plan.FormatDuration(d), plan.FormatDuration(MinDuration))
+		return SignIn{}, fmt.Errorf("%s: console session %s is below the %s minimum", in.Subject, plan.FormatDuration(d), plan.FormatDuration(MinDuration))
 	}
 
 	c := in.Credentials
 	kind := in.Kind
 	var arn string
+	federated := false
 	if kind == KindUser && d > MaxUserDuration {
-		return "", fmt.Errorf("%s: console session %s is over the %s GetFederationToken allows", in.Subject, plan.FormatDuration(d), plan.FormatDuration(MaxUserDuration))
+		return SignIn{}, fmt.Errorf("%s: console session %s is over the %s GetFederationToken allows", in.Subject, plan.FormatDuration(d), plan.FormatDuration(MaxUserDuration))
 	}
 	if kind == KindUnknown || kind == KindUser {
 		arn, err = s.callerARN(ctx, c)
 		if err != nil {
-			return "", fmt.Errorf("%s: %w", in.Subject, err)
+			return SignIn{}, fmt.Errorf("%s: %w", in.Subject, err)
 		}
 		if kind == KindUnknown {
 			kind = KindOfARN(arn, c.SessionToken != "")
@@ -152,23 +174,24 @@ func (s *Signer) URL(ctx context.Context, in Input) (string, error) {
 	var sessionDuration time.Duration
 	switch kind {
 	case KindSession:
-		return "", hint.Wrap(fmt.Errorf("%s: %w", in.Subject, ErrSessionToken),
+		return SignIn{}, hint.Wrap(fmt.Errorf("%s: %w", in.Subject, ErrSessionToken),
 			"sign in with a role profile, or with the IAM user's long-term keys (credo add)")
 	case KindUser:
 		if c.SessionToken != "" {
-			return "", hint.Wrap(fmt.Errorf("%s: %w", in.Subject, ErrSessionToken),
+			return SignIn{}, hint.Wrap(fmt.Errorf("%s: %w", in.Subject, ErrSessionToken),
 				"sign in with a role profile, or with the IAM user's long-term keys (credo add)")
 		}
 		if d > MaxUserDuration {
-			return "", fmt.Errorf("%s: console session %s is over the %s GetFederationToken allows", in.Subject, plan.FormatDuration(d), plan.FormatDuration(MaxUserDuration))
+			return SignIn{}, fmt.Errorf("%s: console session %s is over the %s GetFederationToken allows", in.Subject, plan.FormatDuration(d), plan.FormatDuration(MaxUserDuration))
 		}
 		c, err = s.federationToken(ctx, c, FederationName(arn, in.FallbackName), d)
+		federated = true
 		if err != nil {
-			return "", fmt.Errorf("%s: %w", in.Subject, err)
+			return SignIn{}, fmt.Errorf("%s: %w", in.Subject, err)
 		}
 	case KindRole:
 		if d > MaxRoleDuration {
-			return "", fmt.Errorf("%s: console session %s is over the %s maximum for roles", in.Subject, plan.FormatDuration(d), plan.FormatDuration(MaxRoleDuration))
+			return SignIn{}, fmt.Errorf("%s: console session %s is over the %s maximum for roles", in.Subject, plan.FormatDuration(d), plan.FormatDuration(MaxRoleDuration))
 		}
 		if in.Chained && d > RoleChainingLimit {
 			s.notice("%s: role chaining limits the console session to %s; using %s instead of %s\n",
@@ -180,16 +203,16 @@ func (s *Signer) URL(ctx context.Context, in Input) (string, error) {
 		// Exchanged as they are: the console session lasts as long as
 		// the credentials.
 	default:
-		return "", fmt.Errorf("%s: cannot tell which kind of credentials these are (caller %s)", in.Subject, arn)
+		return SignIn{}, fmt.Errorf("%s: cannot tell which kind of credentials these are (caller %s)", in.Subject, arn)
 	}
 
 	// No hint about the duration here: a chained role's session is capped
 	// at 1h above, so a refusal or a network failure has another cause.
 	token, err := s.signinToken(ctx, endpoint, c, sessionDuration)
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", in.Subject, err)
+		return SignIn{}, fmt.Errorf("%s: %w", in.Subject, err)
 	}
-	return SignInURL(endpoint, dest, token), nil
+	return SignIn{URL: SignInURL(endpoint, dest, token), Federated: federated, AccessKeyID: c.AccessKeyID, Expires: c.Expires}, nil
 }
 
 func (s *Signer) callerARN(ctx context.Context, c aws.Credentials) (string, error) {
