@@ -165,17 +165,19 @@ func Append(path string, maxSize int64, e Entry) error {
 	if err != nil {
 		return err
 	}
+	// A log that cannot be rotated still gets the line (it grows past
+	// maxSize until rotating works again): the error is only a warning.
+	var rotErr error
 	if maxSize > 0 {
 		if fi, err := f.Stat(); err == nil && fi.Size() > 0 && fi.Size()+int64(len(line)) > maxSize {
 			rotated, err := rotate(f, fi, path)
 			if err != nil {
-				f.Close()
-				return fmt.Errorf("audit log: rotating %s: %w", path, err)
+				rotErr = fmt.Errorf("audit log: rotating %s: %w", path, err)
 			}
 			if rotated {
 				f.Close()
 				if f, err = open(path); err != nil {
-					return err
+					return errors.Join(rotErr, err)
 				}
 			}
 		}
@@ -185,9 +187,9 @@ func Append(path string, maxSize int64, e Entry) error {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("audit log: %w", err)
+		return errors.Join(rotErr, fmt.Errorf("audit log: %w", err))
 	}
-	return nil
+	return rotErr
 }
 
 // open opens the log for appending, creating it (0600) and its folder

@@ -163,6 +163,43 @@ func TestRotation(t *testing.T) {
 	}
 }
 
+// A log that cannot be rotated (here audit.log.1 is a folder, as it would
+// be after a rename that keeps failing) still gets every line, past its
+// size limit; the failure is returned for a warning.
+func TestRotationFailureKeepsLines(t *testing.T) {
+	path := filepath.Join(t.TempDir(), FileName)
+	if err := os.MkdirAll(filepath.Join(path+".1", "x"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	const max, n = 4 << 10, 40
+	warned := 0
+	for i := 0; i < n; i++ {
+		err := Append(path, max, Entry{Profile: "p", AccessKeyID: fmt.Sprintf("ASIA%08dEXAMPLE", i), Source: "cache", Via: ViaExec})
+		if err != nil {
+			if !strings.Contains(err.Error(), "rotating") {
+				t.Fatalf("line %d: %v", i, err)
+			}
+			warned++
+		}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var entries int
+	skipped, err := scan(f, func(Entry) { entries++ })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if entries != n || skipped != 0 {
+		t.Fatalf("%d entries, %d skipped; want %d, 0", entries, skipped, n)
+	}
+	if warned == 0 {
+		t.Fatal("no rotation failure reported")
+	}
+}
+
 func TestEntryFormat(t *testing.T) {
 	path := filepath.Join(t.TempDir(), FileName)
 	exp := time.Date(2026, 11, 30, 13, 0, 0, 0, time.FixedZone("x", 3600))
