@@ -213,6 +213,14 @@ func openAWSVault(cfg AWSVaultConfig, b string) (*AWSVaultStore, error) {
 			kc.KeyCtlScope = "user"
 		}
 		where = "keyctl keyring aws-vault in the " + kc.KeyCtlScope + " keyring"
+		// The library would create the keyring it opens: look first.
+		has, err := keyctlHasKeyring(kc.KeyCtlScope, "aws-vault")
+		if err != nil {
+			return nil, fmt.Errorf("aws-vault's %s: %w", where, err)
+		}
+		if !has {
+			return nil, hint.New(fmt.Sprintf("aws-vault's %s: no such keyring", where), "name the kernel keyring that holds it with --keyctl-scope")
+		}
 	case BackendKeychain:
 		kc.KeychainName = cfg.KeychainName
 		if kc.KeychainName == "" {
