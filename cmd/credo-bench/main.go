@@ -34,9 +34,10 @@ import (
 func main() {
 	credo := flag.String("credo", "bin/credo", "the credo binary to measure")
 	runs := flag.Int("runs", 41, "timed runs per figure (after a warm-up)")
+	before := flag.String("before", "", "the front binary of another build (credo-core beside it), to time the hot path against")
 	flag.Parse()
 	startLogin()
-	if err := run(*credo, *runs); err != nil {
+	if err := run(*credo, *runs, *before); err != nil {
 		fmt.Fprintln(os.Stderr, "credo-bench:", err)
 		os.Exit(1)
 	}
@@ -56,7 +57,7 @@ const (
 	account     = "123456789012"
 )
 
-func run(credo string, runs int) error {
+func run(credo string, runs int, before string) error {
 	abs, err := filepath.Abs(credo)
 	if err != nil {
 		return err
@@ -101,6 +102,9 @@ func run(credo string, runs int) error {
 	fmt.Printf("hot path: exec prod -- true median wall %.2f ms, peak RSS %.1f MiB\n", ms(execHot.median), execHot.peakRSS)
 	fmt.Printf("hot path: STS calls %d, D-Bus connections %d (target 0 and 0)\n", b.totalCalls()-stsBefore, b.dbus.Load()-dbusBefore)
 	if err := b.visibility(runs); err != nil {
+		return err
+	}
+	if err := b.settingsCost(runs, before); err != nil {
 		return err
 	}
 

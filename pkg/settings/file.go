@@ -3,6 +3,8 @@ package settings
 import (
 	"strconv"
 	"strings"
+
+	"github.com/credo-cli/credo/pkg/hint"
 )
 
 // fileValue is a value of the settings file and its line.
@@ -41,7 +43,7 @@ func parse(path string, data []byte) (map[string]fileValue, Errors) {
 		value, msg := scalar(strings.TrimSpace(rest))
 		switch {
 		case Lookup(key) == nil:
-			bad(n, "", "unknown setting "+strconv.Quote(key), didYouMean(key, Names()))
+			bad(n, "", "unknown setting "+strconv.Quote(key), hint.DidYouMean(key, Names()))
 		case msg != "":
 			bad(n, key, msg, "")
 		case out[key].line > 0:

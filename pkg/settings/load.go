@@ -2,7 +2,6 @@ package settings
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -96,7 +95,7 @@ func Load(in Input) (*Settings, error) {
 				p.File, p.Line = path, fv.line
 			}
 			if k.Values != nil {
-				p.Hint = didYouMean(val, k.Values)
+				p.Hint = hint.DidYouMean(val, k.Values)
 			}
 			errs = append(errs, p)
 		}
@@ -181,42 +180,4 @@ func readSmallFile(path string) ([]byte, error) {
 		return nil, errNotRegular
 	}
 	return os.ReadFile(path)
-}
-
-// didYouMean suggests the candidate nearest to s, when one is near.
-func didYouMean(s string, candidates []string) string {
-	if len(s) > 64 {
-		return "" // no typo of a setting; and the distance costs len(s) rows
-	}
-	best, bestD := "", 3
-	for _, c := range candidates {
-		if d := distance(strings.ToLower(s), c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf("did you mean %q?", best)
-}
-
-// distance is the Levenshtein distance between a and b.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

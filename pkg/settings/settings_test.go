@@ -119,9 +119,9 @@ func TestFileProblems(t *testing.T) {
 	tests := []struct {
 		name, file, want, hint string
 	}{
-		{"unknown key", "backend: file\nmin_tll: 5m\n", `/cfg/credo/config.yaml:2: unknown setting "min_tll"`, `did you mean "min_ttl"?`},
+		{"unknown key", "backend: file\nmin_tll: 5m\n", `/cfg/credo/config.yaml:2: unknown setting "min_tll"`, `did you mean min_ttl?`},
 		{"unknown key far from any", "colour: red\n", `/cfg/credo/config.yaml:1: unknown setting "colour"`, ""},
-		{"bad backend", "\nbackend: flie\n", `/cfg/credo/config.yaml:2: backend: unknown value "flie" (valid: file, keychain, keyctl, kwallet, pass, secret-service, wincred)`, `did you mean "file"?`},
+		{"bad backend", "\nbackend: flie\n", `/cfg/credo/config.yaml:2: backend: unknown value "flie" (valid: file, keychain, keyctl, kwallet, pass, secret-service, wincred)`, `did you mean file?`},
 		{"bad duration", "min_ttl: 5\n", `/cfg/credo/config.yaml:1: min_ttl: "5" is not a duration such as 15m`, ""},
 		{"negative duration", "lock_timeout: -1m\n", `/cfg/credo/config.yaml:1: lock_timeout: "-1m" is not a duration such as 15m`, ""},
 		{"bad bool", "debug: maybe\n", `/cfg/credo/config.yaml:1: debug: "maybe" is not true or false`, ""},
@@ -174,7 +174,7 @@ func TestFlagAndEnvProblems(t *testing.T) {
 		t.Errorf("flag: %v", err)
 	}
 	_, err = load(t, "-", nil, "CREDO_PROMPT", "ykmann")
-	if err == nil || !strings.HasPrefix(err.Error(), `CREDO_PROMPT: unknown value "ykmann"`) || hint.Of(err) != `did you mean "ykman"?` {
+	if err == nil || !strings.HasPrefix(err.Error(), `CREDO_PROMPT: unknown value "ykmann"`) || hint.Of(err) != `did you mean ykman?` {
 		t.Errorf("env: %v (hint %q)", err, hint.Of(err))
 	}
 }
