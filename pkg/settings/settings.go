@@ -145,7 +145,7 @@ var Keys = []Key{
 		Doc:   "how long to wait for another credo process getting the same credentials (0: do not wait)",
 		field: func(s *Settings) any { return &s.LockTimeout }},
 	{Name: "unlock_timeout", Env: "CREDO_UNLOCK_TIMEOUT", Default: "15m", kind: kindDuration,
-		Doc:   "how long an unlocked keyring passphrase is kept after its last use (0: ask every time)",
+		Doc:   "how long an unlocked file keyring stays unlocked after its last use (0: ask every time)",
 		field: func(s *Settings) any { return &s.UnlockTimeout }},
 	{Name: "session_memory", Env: "CREDO_SESSION_MEMORY", Default: "true", kind: kindBool,
 		Doc:   "hold cached sessions in memory for the login, not in the keyring (false: in the keyring, which outlives the login)",
