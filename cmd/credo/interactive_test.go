@@ -129,11 +129,7 @@ func TestInteractiveAddListRemove(t *testing.T) {
 
 	// Once locked, a wrong passphrase is asked again, three times in all;
 	// then one clear line, and nothing is written.
-	lock := exec.Command("credo", "lock")
-	lock.Env = env
-	if out, err := lock.CombinedOutput(); err != nil {
-		t.Fatalf("credo lock: %v\n%s", err, out)
-	}
+	lockLogin(t, env)
 	s = startPTY(t, env, "add", "other")
 	s.answer("Access key ID: ", "AKIAIOSFODNN7EXAMPLE")
 	s.answer("Secret access key: ", testSecret)

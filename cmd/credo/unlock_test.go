@@ -1,4 +1,4 @@
-//go:build linux
+//go:build linux || darwin
 
 package main
 
@@ -34,6 +34,31 @@ func needMemory(t *testing.T) {
 }
 
 const unlockConfig = "[profile dev]\nregion = eu-west-1\n"
+
+// pass is the file keyring passphrase of these tests.
+const pass = "correct horse battery staple"
+
+// unlockWorld is a fake STS that knows the test key, and a terminal user's
+// environment pointed at it.
+func unlockWorld(t *testing.T) (*stsfake.Server, []string) {
+	t.Helper()
+	needMemory(t)
+	sts := stsfake.NewTest(t)
+	sts.AddUser("AKIAIOSFODNN7EXAMPLE", testSecret, "tester")
+	return sts, unlockEnv(t, sts)
+}
+
+// lockLogin runs credo lock and returns what it said.
+func lockLogin(t *testing.T, env []string) string {
+	t.Helper()
+	lock := exec.Command("credo", "lock")
+	lock.Env = env
+	out, err := lock.CombinedOutput()
+	if err != nil {
+		t.Fatalf("credo lock: %v\n%s", err, out)
+	}
+	return string(out)
+}
 
 // unlockEnv is a terminal user's environment: the file backend and no
 // CREDO_FILE_PASSPHRASE.
@@ -88,15 +113,9 @@ func exportOnTerminal(t *testing.T, env []string, answers ...string) string {
 // in a login; the session is then served from memory without STS; after
 // `credo lock` the next command asks again; a wrong answer is asked again.
 func TestUnlockOncePerLogin(t *testing.T) {
-	needMemory(t)
-	sts := stsfake.NewTest(t)
-	sts.AddUser("AKIAIOSFODNN7EXAMPLE", testSecret, "tester")
-	env := unlockEnv(t, sts)
-	const pass = "correct horse battery staple"
+	sts, env := unlockWorld(t)
 	// Start from a login with nothing in memory (earlier tests share it).
-	if out, err := exec.Command("credo", "lock").CombinedOutput(); err != nil {
-		t.Fatalf("credo lock: %v\n%s", err, out)
-	}
+	lockLogin(t, env)
 
 	addByTerminal(t, env, "dev", pass)
 	// The next commands of the login ask nothing: the keyring is unlocked.
@@ -120,11 +139,8 @@ func TestUnlockOncePerLogin(t *testing.T) {
 		}
 	}
 
-	lock := exec.Command("credo", "lock")
-	lock.Env = env
-	out, err := lock.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "forgot 1 unlocked keyring and 1 session held in memory") {
-		t.Fatalf("credo lock: %v\n%s", err, out)
+	if out := lockLogin(t, env); !strings.Contains(out, "forgot 1 unlocked keyring and 1 session held in memory") {
+		t.Fatalf("credo lock: %s", out)
 	}
 	// Locked: asked again, and a wrong answer is asked again.
 	screen = exportOnTerminal(t, env, "not the passphrase", pass)
@@ -150,15 +166,9 @@ func TestUnlockOncePerLogin(t *testing.T) {
 // TestConcurrentUnlockAsksOnce: two processes that need the locked keyring
 // at the same moment ask once between them.
 func TestConcurrentUnlockAsksOnce(t *testing.T) {
-	needMemory(t)
-	sts := stsfake.NewTest(t)
-	sts.AddUser("AKIAIOSFODNN7EXAMPLE", testSecret, "tester")
-	env := unlockEnv(t, sts)
-	const pass = "correct horse battery staple"
+	_, env := unlockWorld(t)
 	addByTerminal(t, env, "dev", pass)
-	if out, err := exec.Command("credo", "lock").CombinedOutput(); err != nil {
-		t.Fatalf("credo lock: %v\n%s", err, out)
-	}
+	lockLogin(t, env)
 
 	a := startPTY(t, env, "export", "--format", "json", "--no-session", "dev")
 	b := startPTY(t, env, "export", "--format", "json", "--no-session", "dev")
