@@ -22,6 +22,7 @@ import (
 	"github.com/credo-cli/credo/pkg/build"
 	"github.com/credo-cli/credo/pkg/config"
 	"github.com/credo-cli/credo/pkg/creds"
+	"github.com/credo-cli/credo/pkg/creds/plan"
 	"github.com/credo-cli/credo/pkg/doctor"
 	"github.com/credo-cli/credo/pkg/hint"
 	"github.com/credo-cli/credo/pkg/keystore"
@@ -97,7 +98,10 @@ func (f *Factory) doctorRun(cmd *cobra.Command, opts *DoctorOptions) error {
 	r.Add(doctor.Folders(f.doctorFolders())...)
 	keys := f.doctorBackend(cmd, &r)
 
-	cfgFindings, cfg := doctor.ConfigFiles(f.ConfigFiles())
+	cfgFindings, cfg := doctor.ConfigFiles(f.ConfigFiles(), func(chain []*config.Profile) error {
+		_, err := plan.Plan(chain, plan.Options{}, getenv)
+		return err
+	})
 	r.Add(cfgFindings...)
 
 	r.Add(f.doctorBinaries())

@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -24,24 +25,60 @@ func fixOf(err error, def string) string {
 }
 
 // ConfigFiles reports every problem of the AWS config and credentials
-// files, each with its file and line (config.Load finds them all).
-func ConfigFiles(files config.Files) ([]Finding, *config.Config) {
+// files, each with its file and line: what config.Load finds, then what
+// each profile's chain meets (a source_profile that does not exist, a
+// cycle), then what check (credo's plan of the chain, which cli passes in)
+// refuses. A problem met by many chains is reported once.
+func ConfigFiles(files config.Files, check func(chain []*config.Profile) error) ([]Finding, *config.Config) {
 	cfg, err := config.Load(files)
 	if cfg == nil {
 		return []Finding{{Check: "config", Status: Fail, Message: err.Error(), Fix: "make the AWS config files readable"}}, nil
 	}
-	if err == nil {
+	var out []Finding
+	seen := map[string]bool{}
+	add := func(err error) {
+		var list config.Errors
+		if !errors.As(err, &list) {
+			var one *config.Error
+			if errors.As(err, &one) {
+				list = config.Errors{one}
+			}
+		}
+		for _, e := range list {
+			key := e.Error()
+			if pos := e.Pos.String(); pos != "" {
+				// A chain reports the problem of a profile it passes
+				// through; so do the other chains through it.
+				key = fmt.Sprintf("%s %v", pos, e.Kind)
+			}
+			if !seen[key] {
+				seen[key] = true
+				out = append(out, Finding{Check: "config", Status: Fail, Message: e.Error(), Fix: cmp.Or(e.Hint, "correct that line")})
+			}
+		}
+		if len(list) == 0 && !seen[err.Error()] {
+			seen[err.Error()] = true
+			out = append(out, Finding{Check: "config", Status: Fail, Message: err.Error(), Fix: fixOf(err, "correct that profile")})
+		}
+	}
+	if err != nil {
+		add(err)
+	}
+	if !cfg.HasSyntaxErrors() {
+		for _, name := range cfg.Names() {
+			chain, err := cfg.Chain(name)
+			if err == nil && check != nil {
+				err = check(chain)
+			}
+			if err != nil {
+				add(err)
+			}
+		}
+	}
+	if len(out) == 0 {
 		return []Finding{{Check: "config", Status: OK, Message: fmt.Sprintf("%s and %s: %d profiles, no problem", files.ConfigPath, files.CredentialsPath, len(cfg.Names()))}}, cfg
 	}
-	var out []Finding
-	var list config.Errors
-	if errors.As(err, &list) {
-		for _, e := range list {
-			out = append(out, Finding{Check: "config", Status: Fail, Message: e.Error(), Fix: fixOf(e, "correct that line")})
-		}
-		return out, cfg
-	}
-	return []Finding{{Check: "config", Status: Fail, Message: err.Error(), Fix: fixOf(err, "correct that line")}}, cfg
+	return out, cfg
 }
 
 // Folder is one of credo's folders or files, for Folders.

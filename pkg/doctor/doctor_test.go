@@ -126,7 +126,7 @@ func TestMFAAndRoot(t *testing.T) {
 	if err := os.WriteFile(credPath, []byte("[static]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	findings, cfg := ConfigFiles(config.Files{ConfigPath: cfgPath, CredentialsPath: credPath})
+	findings, cfg := ConfigFiles(config.Files{ConfigPath: cfgPath, CredentialsPath: credPath}, nil)
 	if statuses(findings) != "ok" {
 		t.Fatalf("%+v", findings)
 	}
