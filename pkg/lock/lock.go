@@ -29,15 +29,16 @@ import (
 	"github.com/gofrs/flock"
 
 	"github.com/credo-cli/credo/pkg/hint"
+	"github.com/credo-cli/credo/pkg/settings"
 )
 
 // DefaultNotifyAfter is how long Lock waits before it tells the user that it
 // is waiting, when Locker.NotifyAfter is zero.
 const DefaultNotifyAfter = time.Second
 
-// WaitSetting names the setting that controls Locker.Wait; the timeout hint
-// mentions it.
-const WaitSetting = "CREDO_LOCK_TIMEOUT"
+// WaitSetting names the variable of the setting that controls Locker.Wait
+// (lock_timeout); the timeout hint mentions it.
+var WaitSetting = settings.Lookup("lock_timeout").Env
 
 // Poll intervals: TryLock is retried with a backoff from minPoll to maxPoll
 // so that a waiter reacts quickly to a short hold without spinning during a
