@@ -255,7 +255,15 @@ func find(set *settings.Settings, getenv func(string) string, profile, key strin
 	if err != nil {
 		return item.Session{}, false
 	}
-	s, err := filefast.FindSession(dir, passphrase, profile, key, notAfter)
+	// The keyring's key from the unlock cache spares a key derivation.
+	unlocked := func(h *filefast.Header) []byte {
+		if set.UnlockTimeout <= 0 {
+			return nil
+		}
+		k, _, _ := (&memstore.Store{}).UnlockedKey(h.ID(dir), set.UnlockTimeout)
+		return k
+	}
+	s, err := filefast.FindSessionUnlocked(dir, passphrase, unlocked, profile, key, notAfter)
 	return s, err == nil
 }
 

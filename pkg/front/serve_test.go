@@ -373,3 +373,25 @@ func TestStatusOnTheFastPath(t *testing.T) {
 		}
 	}
 }
+
+// TestFileSessionWithUnlockedKey: with sessions kept in the keyring
+// (session_memory: false), the front reads the file keyring with the key
+// credo-core left unlocked, not by deriving one: a wrong passphrase in the
+// environment does not matter while the keyring is unlocked, and does when
+// nothing is kept (unlock_timeout 0).
+func TestFileSessionWithUnlockedKey(t *testing.T) {
+	w := newWorld(t, cfg)
+	w.env["CREDO_SESSION_MEMORY"] = "false"
+	want := w.core("", "export", "prod")
+	if names, _ := filepath.Glob(filepath.Join(w.env["CREDO_FILE_DIR"], "*session*")); len(names) != 1 {
+		t.Fatalf("the session is not in the keyring folder: %q", names)
+	}
+	w.env["CREDO_FILE_PASSPHRASE"] = "not the passphrase"
+	if out, _, handled, _ := w.serve("export", "prod"); !handled || out != want {
+		t.Fatalf("unlocked: handled=%v, %q; want %q", handled, out, want)
+	}
+	w.env["CREDO_UNLOCK_TIMEOUT"] = "0"
+	if out, _, handled, _ := w.serve("export", "prod"); handled {
+		t.Fatalf("served %q with a wrong passphrase and nothing unlocked", out)
+	}
+}

@@ -322,6 +322,14 @@ func (r *Reader) FindSession(profile, cacheKey string, notAfter time.Time) (item
 // credo (99designs/keyring) answer. A version 2 item costs one key
 // derivation per call.
 func FindSession(dir, passphrase, profile, cacheKey string, notAfter time.Time) (item.Session, error) {
+	return FindSessionUnlocked(dir, passphrase, nil, profile, cacheKey, notAfter)
+}
+
+// FindSessionUnlocked is FindSession that first asks unlocked for the key
+// of the keyring's header (an unlock cache; nil or a nil answer means
+// none), so that a version 2 item needs no key derivation when the keyring
+// is unlocked. A key from unlocked is used only if the header accepts it.
+func FindSessionUnlocked(dir, passphrase string, unlocked func(*Header) []byte, profile, cacheKey string, notAfter time.Time) (item.Session, error) {
 	r := &Reader{Dir: dir, Passphrase: func() (string, error) { return passphrase, nil }}
 	var key []byte
 	r.Key = func() ([]byte, error) {
@@ -331,6 +339,12 @@ func FindSession(dir, passphrase, profile, cacheKey string, notAfter time.Time) 
 		h, err := ReadHeader(dir)
 		if err != nil {
 			return nil, err
+		}
+		if unlocked != nil {
+			if k := unlocked(h); k != nil && h.CheckKey(k) {
+				key = k
+				return key, nil
+			}
 		}
 		if key, err = h.DeriveKey(passphrase); err != nil {
 			return nil, WrongPassphrase(dir)
