@@ -54,8 +54,8 @@ func TestFindSession(t *testing.T) {
 	}
 	m := &mapSource{data: map[string][]byte{}}
 	put(m, t0.Add(10*time.Minute), t0.Add(10*time.Minute), "OLD")
-	put(m, t0.Add(3*time.Hour), t0.Add(3*time.Hour), "")                  // listed, then removed by another process
-	put(m, t0.Add(2*time.Hour), t0.Add(20*time.Minute), "LIES")           // its name says more than it holds
+	put(m, t0.Add(3*time.Hour), t0.Add(3*time.Hour), "")        // listed, then removed by another process
+	put(m, t0.Add(2*time.Hour), t0.Add(20*time.Minute), "LIES") // its name says more than it holds
 	newest := put(m, t0.Add(time.Hour), t0.Add(time.Hour), "NEWEST-VALID")
 	m.names = append(m.names, SessionName("dev", "other", t0.Add(5*time.Hour)), SessionDir("dev", "k")+TmpMark+"x")
 
