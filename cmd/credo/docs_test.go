@@ -22,21 +22,7 @@ func TestDocsSampleErrors(t *testing.T) {
 	sts := stsfake.NewTest(t)
 	env := testHome(t, "[profile dev]\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\n", sts)
 	env = append(env, "CREDO_UNLOCK_TIMEOUT=0") // every run reads the passphrase afresh
-	var dir string
-	for _, kv := range env {
-		if v, ok := strings.CutPrefix(kv, "CREDO_FILE_DIR="); ok {
-			dir = v
-		}
-	}
-	without := func(name string) []string {
-		var out []string
-		for _, kv := range env {
-			if !strings.HasPrefix(kv, name+"=") {
-				out = append(out, kv)
-			}
-		}
-		return out
-	}
+	dir := envValue(env, "CREDO_FILE_DIR")
 	for _, tc := range []struct {
 		doc  string
 		env  []string
@@ -44,7 +30,7 @@ func TestDocsSampleErrors(t *testing.T) {
 	}{
 		{"mfa.md", env, []string{"export", "dev", "--mfa-token", "12ab56"}},
 		{"mfa.md", env, []string{"export", "dev"}}, // no terminal
-		{"backends.md", append(without("CREDO_FILE_PASSPHRASE"), "CREDO_FILE_PASSPHRASE=not the passphrase"), []string{"export", "dev", "-t", "123456"}},
+		{"backends.md", append(envWithout(env, "CREDO_FILE_PASSPHRASE"), "CREDO_FILE_PASSPHRASE=not the passphrase"), []string{"export", "dev", "-t", "123456"}},
 	} {
 		page, err := os.ReadFile(filepath.Join("..", "..", "docs", tc.doc))
 		if err != nil {

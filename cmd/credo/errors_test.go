@@ -27,22 +27,33 @@ func sayTwice(line string) string {
 	return ""
 }
 
+// envValue is the value of name in env, a list of NAME=value.
+func envValue(env []string, name string) string {
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, name+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// envWithout is env without name.
+func envWithout(env []string, name string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
 func TestErrorsSayEachThingOnce(t *testing.T) {
 	sts := stsfake.NewTest(t)
 	env := testHome(t, ptyConfig, sts)
-	var keyring string
-	for _, kv := range env {
-		if v, ok := strings.CutPrefix(kv, "CREDO_FILE_DIR="); ok {
-			keyring = v
-		}
-	}
+	keyring := envValue(env, "CREDO_FILE_DIR")
 	// No passphrase, and no keyring left unlocked by the commands before.
-	noPassphrase := []string{"CREDO_UNLOCK_TIMEOUT=0"}
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, "CREDO_FILE_PASSPHRASE=") {
-			noPassphrase = append(noPassphrase, kv)
-		}
-	}
+	noPassphrase := append(envWithout(env, "CREDO_FILE_PASSPHRASE"), "CREDO_UNLOCK_TIMEOUT=0")
 
 	run := func(env []string, stdin string, args ...string) string {
 		t.Helper()

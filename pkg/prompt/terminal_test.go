@@ -240,60 +240,51 @@ func waitForCount(t *testing.T, screen *testsvc.Buffer, text string, n int) {
 }
 
 // Issue 7: a malformed code typed on the terminal is asked again, up to
-// three times, instead of failing the command.
+// three times, instead of failing the command. Each case types its answers,
+// one after each question.
 func TestTerminalAsksAgainForAMalformedCode(t *testing.T) {
 	const again = "An MFA code is six digits; try again: "
-	t.Run("a good code on the third try", func(t *testing.T) {
-		tty, screen, write, _ := openPTY(t)
-		p, err := New(Options{TTYPath: tty.Name()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		type result struct {
-			code string
-			err  error
-		}
-		done := make(chan result, 1)
-		go func() {
-			code, err := p.MFACode(context.Background(), testSerial, "Code please: ")
-			done <- result{code, err}
-		}()
-		waitFor(t, screen, "Code please: ")
-		write("12a456\n")
-		waitForCount(t, screen, again, 1)
-		write("12345\n")
-		waitForCount(t, screen, again, 2)
-		write(" 424242 \n")
-		r := <-done
-		if r.err != nil || r.code != "424242" {
-			t.Fatalf("MFACode = %q, %v; want 424242", r.code, r.err)
-		}
-	})
-	t.Run("three malformed answers", func(t *testing.T) {
-		tty, screen, write, _ := openPTY(t)
-		p, err := New(Options{TTYPath: tty.Name()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		errc := make(chan error, 1)
-		go func() {
-			_, err := p.MFACode(context.Background(), testSerial, "Code please: ")
-			errc <- err
-		}()
-		waitFor(t, screen, "Code please: ")
-		write("12a456\n")
-		waitForCount(t, screen, again, 1)
-		write("1234567\n")
-		waitForCount(t, screen, again, 2)
-		write("\n")
-		err = <-errc
-		if err == nil || err.Error() != "terminal: MFA code must be six digits (asked 3 times)" {
-			t.Fatalf("MFACode error = %v, want the six-digit rule", err)
-		}
-		if strings.Count(screen.String(), again) != 2 {
-			t.Errorf("asked again %d times, want 2: %q", strings.Count(screen.String(), again), screen.String())
-		}
-	})
+	for _, tc := range []struct {
+		name    string
+		answers []string
+		code    string
+		err     string
+	}{
+		{"a good code on the third try", []string{"12a456", "12345", " 424242 "}, "424242", ""},
+		{"three malformed answers", []string{"12a456", "1234567", ""}, "", "terminal: MFA code must be six digits (asked 3 times)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tty, screen, write, _ := openPTY(t)
+			p, err := New(Options{TTYPath: tty.Name()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var code string
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				code, err = p.MFACode(context.Background(), testSerial, "Code please: ")
+			}()
+			waitFor(t, screen, "Code please: ")
+			for i, a := range tc.answers {
+				if i > 0 {
+					waitForCount(t, screen, again, i)
+				}
+				write(a + "\n")
+			}
+			<-done
+			gotErr := ""
+			if err != nil {
+				gotErr = err.Error()
+			}
+			if code != tc.code || gotErr != tc.err {
+				t.Fatalf("MFACode = %q, %v; want %q, %q", code, err, tc.code, tc.err)
+			}
+			if n := strings.Count(screen.String(), again); n != len(tc.answers)-1 {
+				t.Errorf("asked again %d times, want %d: %q", n, len(tc.answers)-1, screen.String())
+			}
+		})
+	}
 }
 
 func TestTerminalTrimsTheAnswer(t *testing.T) {
