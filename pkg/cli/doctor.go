@@ -83,10 +83,11 @@ func (f *Factory) doctorRun(cmd *cobra.Command, opts *DoctorOptions) error {
 	getenv := f.env.Getenv
 	var r doctor.Report
 
-	// Settings first: the others use them (defaults when they are broken).
+	// Settings first: the others use them (the valid ones when some are
+	// broken).
 	if err := f.loadSettings(cmd.Root().PersistentFlags(), cmd.Flags()); err != nil {
 		for _, line := range strings.Split(err.Error(), "\n") {
-			r.Add(doctor.Finding{Check: "settings", Status: doctor.Fail, Message: line, Fix: fixOr(err, "correct the setting; credo doctor goes on with the defaults")})
+			r.Add(doctor.Finding{Check: "settings", Status: doctor.Fail, Message: line, Fix: fixOr(err, "correct the setting; credo doctor goes on with the valid settings")})
 		}
 	} else if f.settings.File != "" {
 		r.Add(doctor.Finding{Check: "settings", Status: doctor.OK, Message: "settings file " + f.settings.File + ": no problem"})

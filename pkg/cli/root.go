@@ -218,6 +218,12 @@ func (f *Factory) loadSettings(flagSets ...*pflag.FlagSet) error {
 	}
 	s, err := settings.Load(settings.Input{Flags: given, Getenv: f.env.Getenv})
 	if err != nil {
+		// Every caller but doctor stops here; doctor goes on with the
+		// settings that are valid (flags, variables, the file's good
+		// lines), not with bare defaults that name another keyring.
+		if s != nil {
+			f.settings = s
+		}
 		var es settings.Errors
 		if errors.As(err, &es) && strings.HasPrefix(es[0].Name, "--") {
 			return &FlagError{err: err}
