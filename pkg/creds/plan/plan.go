@@ -289,9 +289,10 @@ func Plan(chain []*config.Profile, opts Options, getenv func(string) string) (*S
 
 // planPassThrough plans a target with source_profile and no role_arn
 // whose chain has no role: the source's long-term keys get a session token
-// of the target's own (MFA from the target's mfa_serial, else the
-// source's), cached under the target's name; any other source's
-// credentials are handed out as they are.
+// of the target's own (MFA from the target's own mfa_serial only, as in
+// aws-vault, which asks no code for such a profile without one), cached
+// under the target's name; any other source's credentials are handed out
+// as they are.
 func planPassThrough(base *Step, target, root *config.Profile, opts Options, header string) (*Step, error) {
 	if !base.LongTerm() || opts.NoSession {
 		return planTarget(base, root, opts, header)
@@ -307,9 +308,6 @@ func planPassThrough(base *Step, target, root *config.Profile, opts Options, hea
 		d = DefaultSessionDuration
 	}
 	s := &Step{Kind: KindSession, Profile: target, Path: base.Path, Source: base, Serial: target.MFASerial, MFAFrom: target, Duration: d}
-	if s.Serial == "" {
-		s.Serial, s.MFAFrom = root.MFASerial, root
-	}
 	if err := checkRange(s, d, MaxSessionTokenTime, "a session token"); err != nil {
 		return nil, err
 	}
