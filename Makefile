@@ -18,7 +18,7 @@ FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 # for the keychain backend.
 CGO      ?= $(if $(filter Darwin,$(shell uname -s)),1,0)
 
-.PHONY: help build install uninstall test test-unit test-script bench fuzz fmt vet docs completions generate check-generated release-check snapshot clean
+.PHONY: help build install uninstall test test-unit test-script bench fuzz soak fmt vet docs completions generate check-generated release-check snapshot clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
