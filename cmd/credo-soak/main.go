@@ -278,7 +278,7 @@ func (s *soak) killDuringWrites(kills int) (row, error) {
 	return row{
 		harness: "kill -9 during `add` (new and replaced keys) and session writes", triedName: "kills",
 		tried: tried, failName: "keys lost", failed: lost + unclean + len(litter),
-		note: fmt.Sprintf("%d confirmed keys checked; %d items unreadable after a kill; %d temporary files left", len(confirmed), unclean, len(litter)),
+		note: fmt.Sprintf("%d attempts (the others finished before the kill); %d confirmed keys checked; %d items unreadable after a kill; %d temporary files left", kills, len(confirmed), unclean, len(litter)),
 	}, nil
 }
 
