@@ -87,7 +87,7 @@ func (f *Factory) doctorRun(cmd *cobra.Command, opts *DoctorOptions) error {
 	// broken).
 	if err := f.loadSettings(cmd.Root().PersistentFlags(), cmd.Flags()); err != nil {
 		for _, line := range strings.Split(err.Error(), "\n") {
-			r.Add(doctor.Finding{Check: "settings", Status: doctor.Fail, Message: line, Fix: fixOr(err, "correct the setting; credo doctor goes on with the valid settings")})
+			r.Add(doctor.Finding{Check: "settings", Status: doctor.Fail, Message: line, Fix: cmp.Or(hint.Of(err), "correct the setting; credo doctor goes on with the valid settings")})
 		}
 	} else if f.settings.File != "" {
 		r.Add(doctor.Finding{Check: "settings", Status: doctor.OK, Message: "settings file " + f.settings.File + ": no problem"})
@@ -205,13 +205,13 @@ func (f *Factory) doctorBackend(cmd *cobra.Command, r *doctor.Report) []doctor.S
 	}
 	store, err := f.Store()
 	if err != nil {
-		add(doctor.Fail, fmt.Sprintf("keyring backend (%s): %v", why, firstLine(err.Error())), fixOr(err, "choose another backend with --backend or CREDO_BACKEND"))
+		add(doctor.Fail, fmt.Sprintf("keyring backend (%s): %v", why, firstLine(err.Error())), cmp.Or(hint.Of(err), "choose another backend with --backend or CREDO_BACKEND"))
 		return nil
 	}
 	add(doctor.OK, fmt.Sprintf("keyring backend %s, chosen by %s", store.Backend(), why), "")
 	profiles, err := store.KeyProfiles()
 	if err != nil {
-		add(doctor.Fail, "listing the stored keys: "+firstLine(err.Error()), fixOr(err, "check that the keyring is reachable and unlocked"))
+		add(doctor.Fail, "listing the stored keys: "+firstLine(err.Error()), cmp.Or(hint.Of(err), "check that the keyring is reachable and unlocked"))
 		return nil
 	}
 	var keys []doctor.StoredKey
@@ -219,7 +219,7 @@ func (f *Factory) doctorBackend(cmd *cobra.Command, r *doctor.Report) []doctor.S
 		k, err := store.GetKey(p)
 		if err != nil {
 			add(doctor.Fail, fmt.Sprintf("profile %q: the stored key cannot be read: %s", p, firstLine(err.Error())),
-				fixOr(err, "unlock the keyring (or set its passphrase), or store the key again: credo add "+p))
+				cmp.Or(hint.Of(err), "unlock the keyring (or set its passphrase), or store the key again: credo add "+p))
 			continue
 		}
 		keys = append(keys, doctor.StoredKey{Profile: p, AccessKeyID: k.AccessKeyID, Added: k.Added})
@@ -374,11 +374,4 @@ func doctorEndpoints(p *config.Profile, getenv func(string) string) []doctor.End
 			doctor.Endpoint{Service: "SSO OIDC", URL: cmp.Or(oidc, "https://oidc."+p.SSORegion+".amazonaws.com"), From: from("SSO_OIDC", oidc)})
 	}
 	return eps
-}
-
-func fixOr(err error, def string) string {
-	if h := hint.Of(err); h != "" {
-		return h
-	}
-	return def
 }

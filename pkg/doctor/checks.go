@@ -16,14 +16,6 @@ import (
 	"github.com/credo-cli/credo/pkg/hint"
 )
 
-// fixOf is the hint an error carries, else def.
-func fixOf(err error, def string) string {
-	if h := hint.Of(err); h != "" {
-		return h
-	}
-	return def
-}
-
 // ConfigFiles reports every problem of the AWS config and credentials
 // files, each with its file and line: what config.Load finds, then what
 // each profile's chain meets (a source_profile that does not exist, a
@@ -58,7 +50,7 @@ func ConfigFiles(files config.Files, check func(chain []*config.Profile) error) 
 		}
 		if len(list) == 0 && !seen[err.Error()] {
 			seen[err.Error()] = true
-			out = append(out, Finding{Check: "config", Status: Fail, Message: err.Error(), Fix: fixOf(err, "correct that profile")})
+			out = append(out, Finding{Check: "config", Status: Fail, Message: err.Error(), Fix: cmp.Or(hint.Of(err), "correct that profile")})
 		}
 	}
 	if err != nil {
@@ -316,7 +308,7 @@ func RootKeys(keys []StoredKey, identify func(StoredKey) Identity) []Finding {
 		switch {
 		case id.Err != nil:
 			out = append(out, Finding{Check: "root", Status: Fail, Message: fmt.Sprintf("profile %q: key %s: %v", k.Profile, k.AccessKeyID, id.Err),
-				Fix: fixOf(id.Err, fmt.Sprintf("store a working key: credo add %s", k.Profile))})
+				Fix: cmp.Or(hint.Of(id.Err), fmt.Sprintf("store a working key: credo add %s", k.Profile))})
 		case IsRoot(id.ARN):
 			out = append(out, Finding{Check: "root", Status: Warn, Message: fmt.Sprintf("profile %q: key %s belongs to the root user of its account (%s)", k.Profile, k.AccessKeyID, id.ARN),
 				Fix: RootAdvice})
