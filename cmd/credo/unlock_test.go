@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -281,4 +282,56 @@ func dirOf(env []string) string {
 		}
 	}
 	return ""
+}
+
+// TestPassphraseThroughDialog: without a terminal (a credential_process
+// started by a desktop application), the file keyring's passphrase is asked
+// through the prompt setting's dialog: twice for a new keyring, once to
+// unlock, and not again while unlocked.
+func TestPassphraseThroughDialog(t *testing.T) {
+	sts, env := unlockWorld(t)
+	bin := t.TempDir()
+	log := filepath.Join(t.TempDir(), "zenity.log")
+	zenity := "#!/bin/sh\necho \"$*\" >> '" + log + "'\necho '" + pass + "'\n"
+	if err := os.WriteFile(filepath.Join(bin, "zenity"), []byte(zenity), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i, kv := range env {
+		if strings.HasPrefix(kv, "PATH=") {
+			env[i] = "PATH=" + bin + ":" + strings.TrimPrefix(kv, "PATH=")
+		}
+	}
+	env = append(env, "CREDO_PROMPT=zenity")
+	run := func(stdin string, args ...string) {
+		t.Helper()
+		cmd := exec.Command("credo", args...)
+		cmd.Env = env
+		cmd.Stdin = strings.NewReader(stdin)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // no controlling terminal
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("credo %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	asked := func() []string {
+		data, _ := os.ReadFile(log)
+		_ = os.Remove(log)
+		return strings.Split(strings.TrimSpace(string(data)), "\n")
+	}
+	lockLogin(t, env)
+	run("AKIAIOSFODNN7EXAMPLE\n"+testSecret+"\n", "add", "dev", "--add-config=false")
+	if got := asked(); len(got) != 2 || !strings.Contains(got[0], "--hide-text") || !strings.Contains(got[0], "New passphrase") || !strings.Contains(got[1], "Repeat") {
+		t.Fatalf("a new keyring asked %q", got)
+	}
+	run("", "export", "--format", "json", "dev")
+	if got := asked(); got[0] != "" {
+		t.Fatalf("an unlocked keyring asked %q", got)
+	}
+	lockLogin(t, env)
+	run("", "export", "--format", "json", "--no-session", "dev")
+	if got := asked(); len(got) != 1 || !strings.Contains(got[0], "Passphrase for the credo file keyring") {
+		t.Fatalf("unlocking asked %q", got)
+	}
+	if sts.Calls("") != 1 {
+		t.Fatalf("%d STS calls, want 1", sts.Calls(""))
+	}
 }

@@ -120,10 +120,10 @@ func (f *Factory) filePassphrase(req keystore.PassphraseRequest) (string, error)
 		question = "New passphrase for the credo file keyring " + req.Dir + ": "
 	}
 	for range filePassphraseTries {
-		p, err := readSecretFromTTY(question)
+		p, err := f.askSecret(question)
 		if err != nil {
 			// The keystore names the keyring and the passphrase around it.
-			return "", hint.Wrap(err, "set CREDO_FILE_PASSPHRASE or run credo from a terminal")
+			return "", hint.Wrap(err, "set CREDO_FILE_PASSPHRASE, run credo from a terminal, or choose a dialog with CREDO_PROMPT (zenity, kdialog, osascript)")
 		}
 		if !req.New {
 			return p, nil
@@ -132,7 +132,7 @@ func (f *Factory) filePassphrase(req keystore.PassphraseRequest) (string, error)
 			question = "The passphrase must not be empty; new passphrase: "
 			continue
 		}
-		again, err := readSecretFromTTY("Repeat the passphrase: ")
+		again, err := f.askSecret("Repeat the passphrase: ")
 		if err != nil {
 			return "", err
 		}
@@ -143,6 +143,17 @@ func (f *Factory) filePassphrase(req keystore.PassphraseRequest) (string, error)
 		question = "The two did not match; new passphrase: "
 	}
 	return "", errors.New("the passphrases did not match")
+}
+
+// askSecret asks on the terminal, else, where there is none (a
+// credential_process started by a desktop application), through the prompt
+// setting's dialog when it names one.
+func (f *Factory) askSecret(question string) (string, error) {
+	p, err := readSecretFromTTY(question)
+	if errors.Is(err, errNoTTY) && prompt.IsDialog(f.settings.Prompt) {
+		return prompt.Secret(context.Background(), prompt.Options{Driver: f.settings.Prompt}, question)
+	}
+	return p, err
 }
 
 // filePassphraseTries is how often a passphrase is asked on a terminal.
