@@ -101,6 +101,9 @@ func run(credo string, runs int, before string) error {
 	}
 	fmt.Printf("hot path: exec prod -- true median wall %.2f ms, peak RSS %.1f MiB\n", ms(execHot.median), execHot.peakRSS)
 	fmt.Printf("hot path: STS calls %d, D-Bus connections %d (target 0 and 0)\n", b.totalCalls()-stsBefore, b.dbus.Load()-dbusBefore)
+	if err := b.hardenCost(runs); err != nil {
+		return err
+	}
 	if err := b.visibility(runs); err != nil {
 		return err
 	}
