@@ -59,8 +59,8 @@ func parse(path string, data []byte) (map[string]fileValue, Errors) {
 // comment), single-quoted (a doubled quote is one quote) or double-quoted (with \" and \\).
 // msg says why s is not one; "", "~" and "null" are the empty value.
 func scalar(s string) (value, msg string) {
-	if s == "" {
-		return "", ""
+	if s == "" || s[0] == '#' {
+		return "", "" // `key:` or `key: # a comment` is the empty value
 	}
 	switch s[0] {
 	case '\'', '"':

@@ -96,6 +96,7 @@ func TestFileSyntax(t *testing.T) {
 		{"single quotes", "file_dir: '/a '' # b'", "file_dir", "/a ' # b"},
 		{"double quotes", `file_dir: "/a \" \\ b" # c`, "file_dir", `/a " \ b`},
 		{"empty", "file_dir:", "file_dir", ""},
+		{"empty with a comment", "file_dir:   # default: the data folder", "file_dir", ""},
 		{"null", "file_dir: ~", "file_dir", ""},
 		{"keys are case-insensitive", "FILE_DIR: /x", "file_dir", "/x"},
 		{"CRLF", "file_dir: /x\r", "file_dir", "/x"},
