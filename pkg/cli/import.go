@@ -216,7 +216,7 @@ func importAWSVaultRun(opts *ImportAWSVaultOptions) error {
 	if err := afterImport(opts, store, imported); err != nil {
 		return err
 	}
-	if err := reportInherited(opts); err != nil {
+	if err := reportInherited(opts, found); err != nil {
 		return err
 	}
 	reportAWSVaultVars(opts)
@@ -271,8 +271,9 @@ func afterImport(opts *ImportAWSVaultOptions, store keystore.Store, imported []i
 
 // reportInherited prints, for each setting aws-vault took from [default]
 // and credo does not, the line to add to which section; with --fix-config
-// it adds them, keeping a backup of the file.
-func reportInherited(opts *ImportAWSVaultOptions) error {
+// it adds them, keeping a backup of the file. stored are the profiles
+// aws-vault holds keys for.
+func reportInherited(opts *ImportAWSVaultOptions, stored []string) error {
 	if opts.ConfigPath == "" {
 		return nil
 	}
@@ -281,7 +282,7 @@ func reportInherited(opts *ImportAWSVaultOptions) error {
 		fmt.Fprintf(opts.IO.ErrOut, "credo: warning: the AWS config could not be read (%s); settings aws-vault took from [default] were not checked\n", firstLine(fmt.Sprint(err)))
 		return nil
 	}
-	adds := cfg.Inherited()
+	adds := cfg.Inherited(func(p string) bool { return slices.Contains(stored, p) })
 	if len(adds) == 0 {
 		return nil
 	}

@@ -2,10 +2,12 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"time"
 )
 
@@ -50,10 +52,20 @@ type Inherited struct {
 	From    Pos // where [default] sets it
 }
 
+// awsVaultSourceKeys say where a profile's credentials come from. aws-vault
+// reads them only for a profile with no stored keys of its own (and SSO,
+// web identity and credential_process only for one with no source_profile
+// either), so for other profiles taking them from [default] changed
+// nothing in aws-vault; written into such a profile, they would change
+// what it is in credo and the AWS CLI (a profile with keys turned into an
+// SSO profile).
+var awsVaultSourceKeys = []int{kSourceProfile, kSSOSession, kSSOStartURL, kSSORegion, kSSOAccountID, kSSORoleName, kWebIdentity, kCredentialProcess}
+
 // Inherited lists, profile by profile in file order, the settings that
 // aws-vault would take from [default] for the profiles of the config file
-// and credo does not.
-func (c *Config) Inherited() []Inherited {
+// and credo does not, and that made a difference to aws-vault. stored
+// reports whether aws-vault holds keys for a profile (nil: none).
+func (c *Config) Inherited(stored func(profile string) bool) []Inherited {
 	if len(c.files) == 0 {
 		return nil
 	}
@@ -79,10 +91,22 @@ func (c *Config) Inherited() []Inherited {
 			continue
 		}
 		_ = c.include(name, &kv)
+		hasSource := func() bool {
+			src := cmp.Or(kv.raw[kSourceProfile], def.raw[kSourceProfile])
+			return src != "" && src != name
+		}
 		for _, ik := range awsVaultInheritedKeys {
 			v := def.raw[ik.k]
 			if v == "" || kv.raw[ik.k] != "" || (ik.k == kSourceProfile && v == name) {
 				continue
+			}
+			if slices.Contains(awsVaultSourceKeys, ik.k) {
+				if stored != nil && stored(name) {
+					continue // aws-vault used the stored keys
+				}
+				if ik.k != kSourceProfile && hasSource() {
+					continue // aws-vault used the source_profile
+				}
 			}
 			out = append(out, Inherited{Profile: name, Key: ik.name, Value: v, From: def.at[ik.k]})
 		}

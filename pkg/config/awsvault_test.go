@@ -41,7 +41,7 @@ sso_region = us-east-1
 func TestInherited(t *testing.T) {
 	c := mustLoad(t, inheritConfig, "[creds-only]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = x\n")
 	var got []string
-	for _, in := range c.Inherited() {
+	for _, in := range c.Inherited(nil) {
 		got = append(got, in.Profile+" "+in.Key+"="+in.Value+" @"+itoa(in.From.Line))
 	}
 	want := []string{
@@ -70,7 +70,7 @@ func TestAddInherited(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		adds := c.Inherited()
+		adds := c.Inherited(nil)
 		now := time.Date(2026, 11, 30, 5, 0, 0, 0, time.UTC)
 		backup, err := AddInherited(f.ConfigPath, adds, nil, now)
 		if err != nil {
@@ -105,7 +105,7 @@ func TestAddInherited(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if left := c2.Inherited(); len(left) != 0 {
+		if left := c2.Inherited(nil); len(left) != 0 {
 			t.Errorf("still inherited: %+v", left)
 		}
 		if b, err := AddInherited(f.ConfigPath, nil, nil, now); err != nil || b != "" {
@@ -117,5 +117,43 @@ func TestAddInherited(t *testing.T) {
 				t.Errorf("temporary file left: %s", e.Name())
 			}
 		}
+	}
+}
+
+// TestInheritedSourceKeys: settings that say where credentials come from
+// (SSO, credential_process, source_profile) made no difference in aws-vault
+// to a profile with stored keys, nor SSO and credential_process to one with
+// a source_profile, so they are not listed for them: written in, they
+// would make credo read a profile with keys as an SSO profile (issue 8).
+func TestInheritedSourceKeys(t *testing.T) {
+	c := mustLoad(t, `[default]
+region = eu-west-1
+sso_start_url = https://x.awsapps.com/start
+sso_region = us-east-1
+sso_account_id = 123456789012
+sso_role_name = R
+credential_process = get-creds
+source_profile = base
+
+[profile keyed]
+
+[profile role]
+role_arn = arn:aws:iam::123456789012:role/R
+source_profile = keyed
+
+[profile plain]
+`, "")
+	var got []string
+	for _, in := range c.Inherited(func(p string) bool { return p == "keyed" || p == "base" }) {
+		got = append(got, in.Profile+" "+in.Key)
+	}
+	want := []string{
+		"keyed region",
+		"role region",
+		"plain region",
+		"plain source_profile",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("Inherited:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
