@@ -122,14 +122,17 @@ func Write(w io.Writer, format, profile string, c Credentials, region string) er
 			b.WriteString("region = " + region + "\n")
 		}
 	default:
-		// CREDO_PROFILE (and an empty CREDO_ROLE_ARN replacing the one of an
-		// earlier export) let `credo status` describe the shell.
-		vars := append(Vars(c, region), [2]string{"CREDO_PROFILE", profile})
-		if c.RoleARN == "" {
-			vars = append(vars, [2]string{"CREDO_ROLE_ARN", ""})
-		}
-		for _, kv := range vars {
+		// CREDO_PROFILE lets `credo status` describe the shell.
+		for _, kv := range append(Vars(c, region), [2]string{"CREDO_PROFILE", profile}) {
 			b.WriteString(ShellLine(format, kv[0], kv[1]))
+			b.WriteByte('\n')
+		}
+		// A shell that evaluated an earlier export still holds its
+		// variables: those these credentials lack are cleared, or long-term
+		// keys would go out with the last session's token, and `credo
+		// status` would report its expiration and role.
+		for _, name := range clearedVars(c) {
+			b.WriteString(ShellUnset(format, name))
 			b.WriteByte('\n')
 		}
 	}
@@ -149,6 +152,37 @@ func ShellLine(format, key, value string) string {
 		return "$Env:" + key + " = " + psQuote(value)
 	default: // env
 		return key + "=" + value
+	}
+}
+
+// clearedVars are the variables of an export that c does not set.
+func clearedVars(c Credentials) []string {
+	var out []string
+	if c.SessionToken == "" {
+		out = append(out, "AWS_SESSION_TOKEN")
+	}
+	if !c.CanExpire {
+		out = append(out, "AWS_CREDENTIAL_EXPIRATION")
+	}
+	if c.RoleARN == "" {
+		out = append(out, "CREDO_ROLE_ARN")
+	}
+	return out
+}
+
+// ShellUnset formats the removal of a variable; the env format, which has
+// no removal, sets it empty (which the AWS SDKs and credo status read as
+// unset).
+func ShellUnset(format, key string) string {
+	switch format {
+	case "sh":
+		return "unset " + key
+	case "fish":
+		return "set -e " + key + ";"
+	case "powershell":
+		return "Remove-Item Env:" + key + " -ErrorAction SilentlyContinue"
+	default: // env
+		return key + "="
 	}
 }
 

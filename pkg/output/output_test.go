@@ -83,6 +83,50 @@ func TestExportQuotingAgainstRealShells(t *testing.T) {
 	}
 }
 
+// A shell that evaluates an export of long-term keys after one of a role's
+// session holds no trace of the session: no token (which would go out with
+// the long-term key id, and be refused), no expiration, no role for credo
+// status (issue 12).
+func TestExportClearsWhatAnEarlierExportSet(t *testing.T) {
+	session := Credentials{AccessKeyID: "ASIAEXAMPLE", SecretAccessKey: "s1", SessionToken: "tok", CanExpire: true,
+		Expires: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), RoleARN: "arn:aws:iam::123456789012:role/r"}
+	keys := Credentials{AccessKeyID: "AKIAEXAMPLE", SecretAccessKey: "s2"}
+	for _, tc := range []struct {
+		format, shell string
+		args          []string
+		print         string
+	}{
+		{"sh", "bash", []string{"-c"}, `printf '%s,%s,%s,%s,%s' "$AWS_ACCESS_KEY_ID" "${AWS_SESSION_TOKEN-unset}" "${AWS_CREDENTIAL_EXPIRATION-unset}" "${CREDO_ROLE_ARN-unset}" "$CREDO_PROFILE"`},
+		{"sh", "sh", []string{"-c"}, `printf '%s,%s,%s,%s,%s' "$AWS_ACCESS_KEY_ID" "${AWS_SESSION_TOKEN-unset}" "${AWS_CREDENTIAL_EXPIRATION-unset}" "${CREDO_ROLE_ARN-unset}" "$CREDO_PROFILE"`},
+		{"fish", "fish", []string{"--no-config", "-c"}, `for v in AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION CREDO_ROLE_ARN; set -q $v; or set -g $v unset; end; printf '%s,%s,%s,%s,%s' "$AWS_ACCESS_KEY_ID" "$AWS_SESSION_TOKEN" "$AWS_CREDENTIAL_EXPIRATION" "$CREDO_ROLE_ARN" "$CREDO_PROFILE"`},
+		{"powershell", "pwsh", []string{"-NoProfile", "-Command"}, `[Console]::Out.Write(($Env:AWS_ACCESS_KEY_ID, ($Env:AWS_SESSION_TOKEN ?? 'unset'), ($Env:AWS_CREDENTIAL_EXPIRATION ?? 'unset'), ($Env:CREDO_ROLE_ARN ?? 'unset'), $Env:CREDO_PROFILE) -join ',')`},
+	} {
+		t.Run(tc.format+"/"+tc.shell, func(t *testing.T) {
+			run := readBack(t, tc.shell, tc.args...)
+			var b bytes.Buffer
+			if err := Write(&b, tc.format, "role", session, "eu-west-1"); err != nil {
+				t.Fatal(err)
+			}
+			if err := Write(&b, tc.format, "user", keys, "eu-west-1"); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := run(b.String()+"\n"+tc.print), "AKIAEXAMPLE,unset,unset,unset,user"; got != want {
+				t.Errorf("got %q, want %q", got, want)
+			}
+		})
+	}
+	// env lines cannot remove a variable: they set it empty.
+	var b bytes.Buffer
+	if err := Write(&b, "env", "user", keys, ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{"AWS_SESSION_TOKEN=\n", "AWS_CREDENTIAL_EXPIRATION=\n", "CREDO_ROLE_ARN=\n"} {
+		if !strings.Contains(b.String(), line) {
+			t.Errorf("env format lacks %q:\n%s", line, b.String())
+		}
+	}
+}
+
 func TestExportJSONIsTheCredentialProcessFormat(t *testing.T) {
 	exp := time.Date(2026, 11, 27, 15, 4, 5, 0, time.FixedZone("CET", 3600))
 	var b bytes.Buffer
