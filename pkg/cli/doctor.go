@@ -31,7 +31,8 @@ import (
 )
 
 // annotationOwnSettings marks a command that loads the settings itself
-// (doctor reports a broken settings file instead of stopping on it).
+// (doctor reports a broken settings file instead of stopping on it) or
+// needs none (status reads the environment only).
 const annotationOwnSettings = "credo:own-settings"
 
 // DoctorOptions are the inputs of `credo doctor`.

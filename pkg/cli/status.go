@@ -34,6 +34,9 @@ standard error, and exits 1.`,
   # bash: show the profile in the prompt
   PS1='$(credo status --format prompt 2>/dev/null) '"$PS1"`,
 		Args: cobra.NoArgs,
+		// The environment only, as the front answers it: not even the
+		// settings file, whose mistakes are no business of a prompt.
+		Annotations: map[string]string{annotationOwnSettings: "true"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !status.ValidFormat(format) {
 				return flagErrorf("unknown format %q (valid: %s)", format, strings.Join(status.Formats, ", "))
