@@ -292,12 +292,21 @@ func reportInherited(opts *ImportAWSVaultOptions, stored []string) error {
 			return fmt.Errorf("--fix-config: %w", err)
 		}
 		for _, a := range adds {
-			fmt.Fprintf(opts.IO.Out, "added to [%s]: %s = %s (aws-vault took it from [default])\n", sectionName(a.Profile), a.Key, a.Value)
+			why := "aws-vault took it from [default]"
+			if a.OwnKeys {
+				why = "aws-vault assumed its role with its own keys"
+			}
+			fmt.Fprintf(opts.IO.Out, "added to [%s]: %s = %s (%s)\n", sectionName(a.Profile), a.Key, a.Value, why)
 		}
 		fmt.Fprintf(opts.IO.Out, "%s was updated; the file as it was is in %s\n", opts.ConfigPath, backup)
 		return nil
 	}
 	for _, a := range adds {
+		if a.OwnKeys {
+			fmt.Fprintf(opts.IO.Out, "aws-vault assumed the role_arn (%s) of profile %s with its own stored keys; credo needs the source named: add \"%s = %s\" to [%s]\n",
+				a.From, a.Profile, a.Key, a.Value, sectionName(a.Profile))
+			continue
+		}
 		fmt.Fprintf(opts.IO.Out, "aws-vault took %s from [default] (%s) for profile %s; credo does not: add \"%s = %s\" to [%s]\n",
 			a.Key, a.From, a.Profile, a.Key, a.Value, sectionName(a.Profile))
 	}

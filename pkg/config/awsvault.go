@@ -49,7 +49,11 @@ type Inherited struct {
 	Profile string
 	Key     string
 	Value   string
-	From    Pos // where [default] sets it
+	From    Pos // where [default] sets it; with OwnKeys, where role_arn is set
+	// OwnKeys marks "source_profile = <the profile>": aws-vault assumed the
+	// profile's role_arn with the profile's own stored keys, and credo
+	// needs the source named.
+	OwnKeys bool
 }
 
 // awsVaultSourceKeys say where a profile's credentials come from. aws-vault
@@ -69,17 +73,12 @@ func (c *Config) Inherited(stored func(profile string) bool) []Inherited {
 	if len(c.files) == 0 {
 		return nil
 	}
-	j, ok := c.index["default"]
-	if !ok {
-		return nil
-	}
 	var def keyValues
-	c.gather(configSpans(c.recs[j].spans), &def)
+	if j, ok := c.index["default"]; ok {
+		c.gather(configSpans(c.recs[j].spans), &def)
+	}
 	var out []Inherited
 	for _, name := range c.order {
-		if name == "default" {
-			continue
-		}
 		r := &c.recs[c.index[name]]
 		spans := configSpans(r.spans)
 		if len(spans) == 0 {
@@ -87,16 +86,19 @@ func (c *Config) Inherited(stored func(profile string) bool) []Inherited {
 		}
 		var kv keyValues
 		c.gather(r.spans, &kv)
-		if c.includesDefault(name, kv.raw[kIncludeProfile]) {
-			continue
+		// [default] itself, and a profile whose include_profile chain
+		// passes it, take nothing more from it.
+		from := def
+		if name == "default" || c.includesDefault(name, kv.raw[kIncludeProfile]) {
+			from = keyValues{}
 		}
 		_ = c.include(name, &kv)
 		hasSource := func() bool {
-			src := cmp.Or(kv.raw[kSourceProfile], def.raw[kSourceProfile])
+			src := cmp.Or(kv.raw[kSourceProfile], from.raw[kSourceProfile])
 			return src != "" && src != name
 		}
 		for _, ik := range awsVaultInheritedKeys {
-			v := def.raw[ik.k]
+			v := from.raw[ik.k]
 			if v == "" || kv.raw[ik.k] != "" || (ik.k == kSourceProfile && v == name) {
 				continue
 			}
@@ -108,7 +110,17 @@ func (c *Config) Inherited(stored func(profile string) bool) []Inherited {
 					continue // aws-vault used the source_profile
 				}
 			}
-			out = append(out, Inherited{Profile: name, Key: ik.name, Value: v, From: def.at[ik.k]})
+			out = append(out, Inherited{Profile: name, Key: ik.name, Value: v, From: from.at[ik.k]})
+		}
+		// aws-vault assumes the role of a profile whose keys it stored with
+		// those keys; credo, as the AWS CLI, wants the source named.
+		if stored != nil && stored(name) && kv.raw[kSourceProfile] == "" && !hasSource() &&
+			kv.raw[kCredentialSource] == "" && kv.raw[kWebIdentity] == "" {
+			if kv.raw[kRoleARN] != "" {
+				out = append(out, Inherited{Profile: name, Key: "source_profile", Value: name, From: kv.at[kRoleARN], OwnKeys: true})
+			} else if from.raw[kRoleARN] != "" {
+				out = append(out, Inherited{Profile: name, Key: "source_profile", Value: name, From: from.at[kRoleARN], OwnKeys: true})
+			}
 		}
 	}
 	return out

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -153,6 +154,45 @@ source_profile = keyed
 		"plain region",
 		"plain source_profile",
 	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("Inherited:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestInheritedOwnKeysRole: aws-vault assumes the role_arn (its own or
+// [default]'s) of a profile whose keys it stored with those keys; credo
+// needs "source_profile = <itself>" for that, or reports that the role has
+// no source (issue 8).
+func TestInheritedOwnKeysRole(t *testing.T) {
+	c := mustLoad(t, `[profile own]
+role_arn = arn:aws:iam::123456789012:role/Own
+
+[profile sourced]
+role_arn = arn:aws:iam::123456789012:role/S
+source_profile = own
+
+[profile self]
+role_arn = arn:aws:iam::123456789012:role/Self
+source_profile = self
+
+[profile nokeys]
+role_arn = arn:aws:iam::123456789012:role/N
+`, "")
+	var got []string
+	for _, in := range c.Inherited(func(p string) bool { return p != "nokeys" }) {
+		got = append(got, fmt.Sprintf("%s %s=%s @%d %v", in.Profile, in.Key, in.Value, in.From.Line, in.OwnKeys))
+	}
+	want := []string{"own source_profile=own @2 true"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("Inherited:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// From [default]'s role_arn too, and [default]'s own.
+	c = mustLoad(t, "[default]\nrole_arn = arn:aws:iam::123456789012:role/D\n\n[profile keyed]\n", "")
+	got = nil
+	for _, in := range c.Inherited(func(p string) bool { return p == "keyed" || p == "default" }) {
+		got = append(got, fmt.Sprintf("%s %s=%s @%d %v", in.Profile, in.Key, in.Value, in.From.Line, in.OwnKeys))
+	}
+	want = []string{"default source_profile=default @2 true", "keyed role_arn=arn:aws:iam::123456789012:role/D @2 false", "keyed source_profile=keyed @2 true"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("Inherited:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
