@@ -156,6 +156,9 @@ func TestRunExitStatuses(t *testing.T) {
 		{[]string{"list", "--no-such-flag"}, 2, "credo: unknown flag: --no-such-flag"},
 		{[]string{"export", "--format", "yaml", "p"}, 2, `credo: unknown format "yaml"`},
 		{[]string{"--backend", "floppy", "list"}, 2, `credo: --backend: unknown value "floppy"`},
+		// A backend credo cannot read, given as a flag, is a usage error as
+		// --backend's is (issue 8); the same in AWS_VAULT_BACKEND exits 1.
+		{[]string{"import", "aws-vault", "--from-backend", "floppy"}, 2, "credo: --from-backend: aws-vault's backend \"floppy\": credo cannot read it\ncredo: hint: credo reads aws-vault's "},
 		{[]string{"remove", "nobody", "--force"}, 1, `credo: profile "nobody" not found in `},
 		// cobra's argument checks are usage errors, told by where they come
 		// from, not by their English (issue 9).

@@ -84,6 +84,11 @@ environment with credo's equivalents.`,
   $ credo import aws-vault --dry-run`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("from-backend") {
+				if err := keystore.CheckAWSVaultBackend(opts.Source.Backend); err != nil {
+					return &FlagError{err: fmt.Errorf("--from-backend: %w", err)}
+				}
+			}
 			opts.Profiles = args
 			opts.Store = f.Store
 			opts.Config = f.Config

@@ -98,9 +98,8 @@ func OpenAWSVault(cfg AWSVaultConfig) (*AWSVaultStore, error) {
 		cfg.Getenv = func(string) string { return "" }
 	}
 	if cfg.Backend != "" {
-		if !slices.Contains(Backends(), cfg.Backend) {
-			return nil, hint.Wrap(fmt.Errorf("aws-vault's backend %q: credo cannot read it", cfg.Backend),
-				"credo reads aws-vault's "+strings.Join(Backends(), ", ")+" backends; copy the keys with credo add")
+		if err := CheckAWSVaultBackend(cfg.Backend); err != nil {
+			return nil, err
 		}
 		return openAWSVault(cfg, cfg.Backend)
 	}
@@ -124,6 +123,17 @@ func OpenAWSVault(cfg AWSVaultConfig) (*AWSVaultStore, error) {
 	}
 	return nil, hint.New("no aws-vault keys found; looked in: "+strings.Join(looked, ", "),
 		"name aws-vault's backend with --from-backend (or AWS_VAULT_BACKEND) and its place with --file-dir, --pass-dir, …")
+}
+
+// CheckAWSVaultBackend returns an error, with a hint, when credo cannot
+// read aws-vault's backend b (one of aws-vault's that credo has not, such as
+// ByteNess's op, or no backend at all).
+func CheckAWSVaultBackend(b string) error {
+	if slices.Contains(Backends(), b) {
+		return nil
+	}
+	return hint.Wrap(fmt.Errorf("aws-vault's backend %q: credo cannot read it", b),
+		"credo reads aws-vault's "+strings.Join(Backends(), ", ")+" backends; copy the keys with credo add")
 }
 
 func firstLineOf(s string) string {
