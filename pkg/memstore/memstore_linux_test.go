@@ -230,3 +230,35 @@ func TestPayloadRoundTripAndDamage(t *testing.T) {
 		}
 	}
 }
+
+// TestRevokedMidRun: credo's keyring revoked while a process uses it gives
+// that process an ErrUnavailable (its keystore then falls back to the
+// backend), and the next process makes a new keyring.
+func TestRevokedMidRun(t *testing.T) {
+	need(t)
+	var s Store
+	now := time.Now()
+	if err := s.SetSession("ns", "dev", "ck", session("ASIAONE", now.Add(time.Hour)), now); err != nil {
+		t.Fatal(err)
+	}
+	ring, err := find()
+	if err != nil || ring == 0 {
+		t.Fatalf("find = %d, %v", ring, err)
+	}
+	if _, err := unix.KeyctlInt(unix.KEYCTL_REVOKE, ring, 0, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetSession("ns", "dev", "ck", session("ASIATWO", now.Add(time.Hour)), now); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("SetSession into a revoked keyring: %v, want ErrUnavailable", err)
+	}
+	if _, err := s.FindSession("ns", "dev", "ck", now); !errors.Is(err, item.ErrNotFound) {
+		t.Fatalf("FindSession in a revoked keyring: %v", err)
+	}
+	var next Store
+	if err := next.SetSession("ns", "dev", "ck", session("ASIATHREE", now.Add(time.Hour)), now); err != nil {
+		t.Fatalf("a new process after the revocation: %v", err)
+	}
+	if got, err := next.FindSession("ns", "dev", "ck", now); err != nil || got.AccessKeyID != "ASIATHREE" {
+		t.Fatalf("FindSession = %+v, %v", got, err)
+	}
+}
