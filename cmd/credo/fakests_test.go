@@ -107,6 +107,27 @@ func cmdSTSRevoke(ts *testscript.TestScript, neg bool, args []string) {
 	fake(ts).Revoke(args[0])
 }
 
+// cmdSTSSigned checks how many calls the fake STS answered that were
+// signed with the access key KEY (whatever their action).
+//
+// usage: sts-signed KEY N
+func cmdSTSSigned(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: sts-signed KEY N")
+	}
+	want, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	got := 0
+	for _, r := range fake(ts).Requests() {
+		if r.AccessKeyID == args[0] {
+			got++
+		}
+	}
+	if (got == want) == neg {
+		ts.Fatalf("fake STS answered %d calls signed with %s, want %d", got, args[0], want)
+	}
+}
+
 // cmdSTSLast checks a form value of the last call of an action the fake
 // STS answered ("" matches a value that was not sent).
 //

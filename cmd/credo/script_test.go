@@ -54,6 +54,7 @@ func scriptParams(dir string) testscript.Params {
 			"fakests":        cmdFakeSTS,
 			"sts-calls":      cmdSTSCalls,
 			"sts-last":       cmdSTSLast,
+			"sts-signed":     cmdSTSSigned,
 			"sts-fail":       cmdSTSFail,
 			"sts-revoke":     cmdSTSRevoke,
 			"sts-root":       cmdSTSRoot,
