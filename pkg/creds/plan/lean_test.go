@@ -18,6 +18,9 @@ var leanPackages = []string{
 	"github.com/credo-cli/credo/pkg/build",
 	"github.com/credo-cli/credo/pkg/status",
 	"github.com/credo-cli/credo/pkg/audit",
+	"github.com/credo-cli/credo/pkg/settings",
+	"github.com/credo-cli/credo/pkg/cmdline",
+	"github.com/credo-cli/credo/pkg/output",
 }
 
 // heavy are import path prefixes whose initialisation costs the front
