@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/credo-cli/credo/pkg/keystore/filefast"
 	"github.com/credo-cli/credo/pkg/memstore"
 	"github.com/credo-cli/credo/pkg/testing/stsfake"
 	"github.com/credo-cli/credo/pkg/testing/testsvc"
@@ -76,13 +77,21 @@ func unlockEnv(t *testing.T, sts *stsfake.Server) []string {
 	)
 }
 
+// addByTerminal runs credo add on a terminal. With a cheap keyring made
+// first (cheapKeyring: the default key derivation costs seconds under the
+// race detector), the passphrase is asked once; otherwise the keyring is new
+// and it is asked twice.
 func addByTerminal(t *testing.T, env []string, profile, passphrase string) {
 	t.Helper()
 	s := startPTY(t, env, "add", profile, "--add-config=false")
 	s.answer("Access key ID: ", "AKIAIOSFODNN7EXAMPLE")
 	s.answer("Secret access key: ", testSecret)
-	s.answer("New passphrase for the credo file keyring ", passphrase)
-	s.answer("Repeat the passphrase: ", passphrase)
+	if _, err := os.Stat(filepath.Join(dirOf(env), filefast.HeaderFile)); err == nil {
+		s.answer("Passphrase for the credo file keyring: ", passphrase)
+	} else {
+		s.answer("New passphrase for the credo file keyring ", passphrase)
+		s.answer("Repeat the passphrase: ", passphrase)
+	}
 	if err, screen := s.wait(); err != nil {
 		t.Fatalf("add: %v\n%s", err, screen)
 	}
@@ -117,6 +126,9 @@ func TestUnlockOncePerLogin(t *testing.T) {
 	sts, env := unlockWorld(t)
 	// Start from a login with nothing in memory (earlier tests share it).
 	lockLogin(t, env)
+	if err := cheapKeyring(dirOf(env), pass); err != nil {
+		t.Fatal(err)
+	}
 
 	addByTerminal(t, env, "dev", pass)
 	// The next commands of the login ask nothing: the keyring is unlocked.
@@ -168,6 +180,9 @@ func TestUnlockOncePerLogin(t *testing.T) {
 // at the same moment ask once between them.
 func TestConcurrentUnlockAsksOnce(t *testing.T) {
 	_, env := unlockWorld(t)
+	if err := cheapKeyring(dirOf(env), pass); err != nil {
+		t.Fatal(err)
+	}
 	addByTerminal(t, env, "dev", pass)
 	lockLogin(t, env)
 
