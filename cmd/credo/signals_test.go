@@ -25,37 +25,54 @@ func TestExecServerPassesSignalsAndStatus(t *testing.T) {
 	fake := stsfake.NewTest(t)
 	fake.AcceptUnknownKeys(true)
 	env := testHome(t, "[profile dev]\nregion = us-east-1\n", fake)
+	// The child marks itself ready, then exits 42 on SIGTERM.
+	code, stderr := signalExecServer(t, env, "--server", `trap 'exit 42' TERM; touch "$READY"; while :; do sleep 0.1; done`, syscall.SIGTERM)
+	if code != 42 {
+		t.Fatalf("credo exited with %d, want the command's status 42; stderr:\n%s", code, stderr)
+	}
+	if strings.Contains(stderr, "credo:") {
+		t.Fatalf("credo printed an error for the command's own status:\n%s", stderr)
+	}
+}
+
+// signalExecServer starts `credo exec FLAG dev -- sh -c SCRIPT`, waits for
+// the script to create $READY, sends sig to credo, and returns credo's exit
+// status and standard error.
+func signalExecServer(t *testing.T, env []string, flag, script string, sig syscall.Signal) (int, string) {
+	t.Helper()
 	ready := filepath.Join(t.TempDir(), "ready")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	// The child marks itself ready, then exits 42 on SIGTERM.
-	cmd := exec.CommandContext(ctx, "credo", "exec", "--server", "dev", "--", "sh", "-c",
-		`trap 'exit 42' TERM; touch "$READY"; while :; do sleep 0.1; done`)
+	cmd := exec.CommandContext(ctx, "credo", "exec", flag, "dev", "--", "sh", "-c", script)
 	cmd.Env = append(env, "READY="+ready)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(ready); err == nil {
-			break
-		}
-		if ctx.Err() != nil {
-			t.Fatalf("the command never started: %s", stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	waitForFile(t, ctx, ready)
+	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
 	err := cmd.Wait()
 	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 42 {
-		t.Fatalf("credo exited with %v, want the command's status 42; stderr:\n%s", err, stderr.String())
+	if !errors.As(err, &ee) {
+		t.Fatalf("credo exited with %v; stderr:\n%s", err, stderr.String())
 	}
-	if strings.Contains(stderr.String(), "credo:") {
-		t.Fatalf("credo printed an error for the command's own status:\n%s", stderr.String())
+	return ee.ExitCode(), stderr.String()
+}
+
+// waitForFile waits until path exists.
+func waitForFile(t *testing.T, ctx context.Context, path string) {
+	t.Helper()
+	for {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("%s never appeared", filepath.Base(path))
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -79,38 +96,15 @@ func TestExecServerOutlivesTerminalSignals(t *testing.T) {
 		{"--ec2-server", syscall.SIGHUP, "HUP", 45},
 	} {
 		t.Run(tc.flag+" "+tc.name, func(t *testing.T) {
-			ready := filepath.Join(t.TempDir(), "ready")
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
 			// The command marks itself ready, then exits with its own
 			// status on each signal.
-			cmd := exec.CommandContext(ctx, "credo", "exec", tc.flag, "dev", "--", "sh", "-c",
-				`trap 'exit 43' QUIT; trap 'exit 44' INT; trap 'exit 45' HUP; touch "$READY"; while :; do sleep 0.1; done`)
-			cmd.Env = append(env, "READY="+ready)
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
+			code, stderr := signalExecServer(t, env, tc.flag,
+				`trap 'exit 43' QUIT; trap 'exit 44' INT; trap 'exit 45' HUP; touch "$READY"; while :; do sleep 0.1; done`, tc.sig)
+			if code != tc.status {
+				t.Fatalf("credo exited with %d, want the command's status %d; stderr:\n%s", code, tc.status, stderr)
 			}
-			for {
-				if _, err := os.Stat(ready); err == nil {
-					break
-				}
-				if ctx.Err() != nil {
-					t.Fatalf("the command never started: %s", stderr.String())
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
-			if err := cmd.Process.Signal(tc.sig); err != nil {
-				t.Fatal(err)
-			}
-			err := cmd.Wait()
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.ExitCode() != tc.status {
-				t.Fatalf("credo exited with %v, want the command's status %d; stderr:\n%s", err, tc.status, stderr.String())
-			}
-			if s := stderr.String(); strings.Contains(s, "goroutine") || strings.Contains(s, "credo:") {
-				t.Fatalf("credo printed on its way out:\n%s", s)
+			if strings.Contains(stderr, "goroutine") || strings.Contains(stderr, "credo:") {
+				t.Fatalf("credo printed on its way out:\n%s", stderr)
 			}
 		})
 	}
@@ -155,27 +149,11 @@ func TestExecServerCtrlBackslashOnATerminal(t *testing.T) {
 	env = append(env, "READY="+ready, "STOP="+stop, "LOG="+log)
 	s := startPTY(t, env, "exec", "--server", "dev", "--", "sh", "-c",
 		`trap 'echo quit >> "$LOG"' QUIT; touch "$READY"; while [ ! -f "$STOP" ]; do sleep 0.05; done; exit 7`)
-	for {
-		if _, err := os.Stat(ready); err == nil {
-			break
-		}
-		if s.ctx.Err() != nil {
-			t.Fatal("the command never started")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitForFile(t, s.ctx, ready)
 	if _, err := s.tty.Write([]byte{0x1c}); err != nil { // Ctrl-\
 		t.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(log); err == nil {
-			break
-		}
-		if s.ctx.Err() != nil {
-			t.Fatal("the command never got SIGQUIT")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitForFile(t, s.ctx, log)         // the command got SIGQUIT
 	time.Sleep(300 * time.Millisecond) // room for a second copy, if credo sent one
 	if err := os.WriteFile(stop, nil, 0o600); err != nil {
 		t.Fatal(err)
