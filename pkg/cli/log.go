@@ -36,9 +36,11 @@ export, credential_process, the local endpoints of exec --server and
 --ec2-server (one per request), login and rotate. Each entry has the time,
 the profile, the chain's role ARNs, the source (GetSessionToken,
 AssumeRole, GetRoleCredentials, AssumeRoleWithWebIdentity, cache,
-credential_process, static), whether MFA stands behind the credentials, the
-access key id (as CloudTrail records it), the expiration, how they were
-handed out, and the process that received them. Never a secret.
+credential_process, static; GetFederationToken for login with IAM user
+keys, CreateAccessKey for rotate), whether MFA stands behind the
+credentials, the access key id (as CloudTrail records it), the expiration,
+how they were handed out, and the process that received them. Never a
+secret.
 
 The log is $XDG_STATE_HOME/credo/audit.log (~/.local/state/credo), rotated
 to audit.log.1 past audit_max_size; audit_log: false turns it off.`,
