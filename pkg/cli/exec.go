@@ -130,14 +130,7 @@ func execRun(ctx context.Context, opts *ExecOptions) error {
 		return hint.New(fmt.Sprintf("already inside credo exec for profile %q", p),
 			"exit that shell first, or add --force-nested")
 	}
-	argv := opts.Command
-	if len(argv) == 0 {
-		sh := opts.Getenv("SHELL")
-		if sh == "" {
-			sh = "/bin/sh"
-		}
-		argv = []string{sh}
-	}
+	argv := output.Argv(opts.Command, opts.Getenv)
 	path, err := exec.LookPath(argv[0])
 	if err != nil {
 		return fmt.Errorf("command %q: %w", argv[0], errors.Unwrap(err))

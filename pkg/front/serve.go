@@ -87,14 +87,7 @@ func Serve(args []string, env *Env) (status int, handled bool) {
 	if env.Getenv("CREDO_PROFILE") != "" {
 		return 0, false // nested exec: credo-core refuses it with a hint
 	}
-	argv := req.command
-	if len(argv) == 0 {
-		sh := env.Getenv("SHELL")
-		if sh == "" {
-			sh = "/bin/sh"
-		}
-		argv = []string{sh}
-	}
+	argv := output.Argv(req.command, env.Getenv)
 	path, err := env.LookPath(argv[0])
 	if err != nil {
 		return 0, false // credo-core reports it

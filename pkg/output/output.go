@@ -218,6 +218,18 @@ var removedVars = map[string]bool{
 	"CREDO_FILE_PASSPHRASE": true,
 }
 
+// Argv is what exec runs: command, or the user's $SHELL (else /bin/sh)
+// when no command is given.
+func Argv(command []string, getenv func(string) string) []string {
+	if len(command) > 0 {
+		return command
+	}
+	if sh := getenv("SHELL"); sh != "" {
+		return []string{sh}
+	}
+	return []string{"/bin/sh"}
+}
+
 // ChildEnv is environ without the variables exec removes, plus
 // CREDO_PROFILE and the region variables when region is known.
 func ChildEnv(environ []string, profile, region string) []string {

@@ -199,3 +199,18 @@ func TestPlainJSONIsEncodingJSON(t *testing.T) {
 		t.Error("a value that needs escaping was written by hand")
 	}
 }
+
+func TestArgv(t *testing.T) {
+	env := map[string]string{}
+	getenv := func(k string) string { return env[k] }
+	if got := Argv([]string{"ls", "-l"}, getenv); strings.Join(got, " ") != "ls -l" {
+		t.Errorf("command: %q", got)
+	}
+	if got := Argv(nil, getenv); strings.Join(got, " ") != "/bin/sh" {
+		t.Errorf("no SHELL: %q", got)
+	}
+	env["SHELL"] = "/usr/bin/fish"
+	if got := Argv(nil, getenv); strings.Join(got, " ") != "/usr/bin/fish" {
+		t.Errorf("SHELL: %q", got)
+	}
+}
