@@ -122,17 +122,19 @@ func Write(w io.Writer, format, profile string, c Credentials, region string) er
 			b.WriteString("region = " + region + "\n")
 		}
 	default:
-		// CREDO_PROFILE lets `credo status` describe the shell.
-		for _, kv := range append(Vars(c, region), [2]string{"CREDO_PROFILE", profile}) {
-			b.WriteString(ShellLine(format, kv[0], kv[1]))
-			b.WriteByte('\n')
-		}
 		// A shell that evaluated an earlier export still holds its
 		// variables: those these credentials lack are cleared, or long-term
 		// keys would go out with the last session's token, and `credo
-		// status` would report its expiration and role.
+		// status` would report its expiration and role. Nothing to clear is
+		// no failure (fish's "or true"), and the clearing comes first, so
+		// that PowerShell's last statement is an assignment that succeeds.
 		for _, name := range clearedVars(c) {
 			b.WriteString(ShellUnset(format, name))
+			b.WriteByte('\n')
+		}
+		// CREDO_PROFILE lets `credo status` describe the shell.
+		for _, kv := range append(Vars(c, region), [2]string{"CREDO_PROFILE", profile}) {
+			b.WriteString(ShellLine(format, kv[0], kv[1]))
 			b.WriteByte('\n')
 		}
 	}
@@ -178,7 +180,7 @@ func ShellUnset(format, key string) string {
 	case "sh":
 		return "unset " + key
 	case "fish":
-		return "set -e " + key + ";"
+		return "set -e " + key + "; or true;"
 	case "powershell":
 		return "Remove-Item Env:" + key + " -ErrorAction SilentlyContinue"
 	default: // env

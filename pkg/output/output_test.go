@@ -113,6 +113,15 @@ func TestExportClearsWhatAnEarlierExportSet(t *testing.T) {
 			if got, want := run(b.String()+"\n"+tc.print), "AKIAEXAMPLE,unset,unset,unset,user"; got != want {
 				t.Errorf("got %q, want %q", got, want)
 			}
+			// Evaluated in a fresh shell, the export succeeds (nothing to
+			// clear is no failure): `eval "$(credo export ...)" && cmd`.
+			b.Reset()
+			if err := Write(&b, tc.format, "user", keys, ""); err != nil {
+				t.Fatal(err)
+			}
+			if got := run(b.String()); got != "" {
+				t.Errorf("fresh shell printed %q", got)
+			}
 		})
 	}
 	// env lines cannot remove a variable: they set it empty.
