@@ -12,7 +12,7 @@
 //   - the file is 0600 in a 0700 folder, and is rotated to audit.log.1 when
 //     a line would take it past the size limit, under a lock so that two
 //     processes never rotate twice;
-//   - it imports only the standard library: the lean front binary writes
+//   - it imports only the standard library (and pkg/xdg): the lean front binary writes
 //     the line for the sessions it serves.
 package audit
 
@@ -26,8 +26,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"time"
+
+	"github.com/credo-cli/credo/pkg/xdg"
 )
 
 // FileName is the log's name in credo's state folder.
@@ -107,22 +108,11 @@ type Config struct {
 // ~/.local/state/credo/audit.log (%LOCALAPPDATA%\credo on Windows); "" when
 // there is no home folder.
 func DefaultPath(getenv func(string) string) string {
-	if x := getenv("XDG_STATE_HOME"); x != "" && filepath.IsAbs(x) {
-		return filepath.Join(x, "credo", FileName)
-	}
-	if runtime.GOOS == "windows" {
-		if l := getenv("LOCALAPPDATA"); l != "" {
-			return filepath.Join(l, "credo", FileName)
-		}
-	}
-	home := getenv("HOME")
-	if home == "" {
-		home = getenv("USERPROFILE")
-	}
-	if home == "" {
+	d := xdg.State.Credo(getenv)
+	if d == "" {
 		return ""
 	}
-	return filepath.Join(home, ".local", "state", "credo", FileName)
+	return filepath.Join(d, FileName)
 }
 
 // minSize keeps a rotation from happening on every line.

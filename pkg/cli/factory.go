@@ -14,6 +14,7 @@ import (
 	"github.com/credo-cli/credo/pkg/memstore"
 	"github.com/credo-cli/credo/pkg/prompt"
 	"github.com/credo-cli/credo/pkg/settings"
+	"github.com/credo-cli/credo/pkg/xdg"
 )
 
 // Factory hands commands what they need, lazily, so that a command never
@@ -40,12 +41,7 @@ func NewFactory(env *Env) *Factory {
 	return &Factory{env: env, log: slog.New(slog.DiscardHandler), settings: settings.Defaults()}
 }
 
-func (f *Factory) home() string {
-	if h := f.env.Getenv("HOME"); h != "" {
-		return h
-	}
-	return f.env.Getenv("USERPROFILE")
-}
+func (f *Factory) home() string { return xdg.Home(f.env.Getenv) }
 
 // ConfigFiles names the AWS config and credentials files.
 func (f *Factory) ConfigFiles() config.Files {

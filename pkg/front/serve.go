@@ -30,6 +30,7 @@ import (
 	"github.com/credo-cli/credo/pkg/output"
 	"github.com/credo-cli/credo/pkg/settings"
 	shellstatus "github.com/credo-cli/credo/pkg/status"
+	"github.com/credo-cli/credo/pkg/xdg"
 )
 
 // CoreName is the full binary's name, installed beside credo.
@@ -197,7 +198,7 @@ func cached(req *request, env *Env) (output.Credentials, string, bool) {
 	req.audit = audit.NewConfig(set.AuditLog, set.AuditMaxSize, getenv)
 
 	profile := firstOf(req.profile, getenv("AWS_PROFILE"), "default")
-	home := firstOf(getenv("HOME"), getenv("USERPROFILE"))
+	home := xdg.Home(getenv)
 	cfg, err := config.LoadLazily(config.DefaultFiles(getenv, home))
 	if cfg == nil {
 		return output.Credentials{}, "", false

@@ -194,8 +194,8 @@ var rows = map[string]int{
 	"pkg/keystore": 4, "pkg/sso": 4,
 	"pkg/keystore/dbusguard": 3, "pkg/login": 3, "pkg/memstore": 3,
 	"pkg/cmdline": 2, "pkg/creds/plan": 2, "pkg/keystore/filefast": 2, "pkg/lock": 2, "pkg/prompt": 2, "pkg/doctor": 2,
-	"pkg/settings": 1, "pkg/config": 1, "pkg/keystore/item": 1, "pkg/privdir": 1,
-	"pkg/hint": 0, "pkg/build": 0, "pkg/iostreams": 0, "pkg/awscall": 0, "pkg/output": 0, "pkg/status": 0, "pkg/audit": 0, "pkg/harden": 0, "pkg/server": 0,
+	"pkg/settings": 1, "pkg/audit": 1, "pkg/config": 1, "pkg/keystore/item": 1, "pkg/privdir": 1,
+	"pkg/hint": 0, "pkg/build": 0, "pkg/iostreams": 0, "pkg/awscall": 0, "pkg/output": 0, "pkg/status": 0, "pkg/harden": 0, "pkg/server": 0, "pkg/xdg": 0,
 	"pkg/importrules": 0, "pkg/testing/stsfake": 0, "pkg/testing/ssofake": 0, "pkg/testing/testsvc": 0,
 }
 

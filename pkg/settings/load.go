@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/credo-cli/credo/pkg/hint"
+	"github.com/credo-cli/credo/pkg/xdg"
 )
 
 // Input is what Load reads settings from.
@@ -34,15 +35,8 @@ func Path(flags map[string]string, getenv func(string) string) (path string, exp
 	if p := getenv("CREDO_CONFIG"); p != "" {
 		return p, true
 	}
-	if x := getenv("XDG_CONFIG_HOME"); x != "" {
-		return filepath.Join(x, "credo", "config.yaml"), false
-	}
-	home := getenv("HOME")
-	if home == "" {
-		home = getenv("USERPROFILE")
-	}
-	if home != "" {
-		return filepath.Join(home, ".config", "credo", "config.yaml"), false
+	if d := xdg.Config.Credo(getenv); d != "" {
+		return filepath.Join(d, "config.yaml"), false
 	}
 	return "", false
 }

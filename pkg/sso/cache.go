@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/credo-cli/credo/pkg/config"
+	"github.com/credo-cli/credo/pkg/xdg"
 )
 
 // Token is one token cache file of the AWS CLI v2. Times are UTC; a zero
@@ -77,10 +78,7 @@ func DefaultCacheDir(getenv func(string) string) (string, error) {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	home := getenv("HOME")
-	if home == "" {
-		home = getenv("USERPROFILE")
-	}
+	home := xdg.Home(getenv)
 	if home == "" {
 		return "", errors.New("sso token cache: HOME is not set")
 	}

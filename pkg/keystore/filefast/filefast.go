@@ -24,28 +24,17 @@ import (
 
 	"github.com/credo-cli/credo/pkg/hint"
 	"github.com/credo-cli/credo/pkg/keystore/item"
+	"github.com/credo-cli/credo/pkg/xdg"
 )
 
 // DefaultDir returns the file backend's default folder:
 // $XDG_DATA_HOME/credo/keyring, else ~/.local/share/credo/keyring
 // (%LOCALAPPDATA%\credo\keyring on Windows).
 func DefaultDir(getenv func(string) string) string {
-	if d := getenv("XDG_DATA_HOME"); d != "" && filepath.IsAbs(d) {
-		return filepath.Join(d, "credo", "keyring")
+	if d := xdg.Data.Credo(getenv); d != "" {
+		return filepath.Join(d, "keyring")
 	}
-	if runtime.GOOS == "windows" {
-		if d := getenv("LOCALAPPDATA"); d != "" {
-			return filepath.Join(d, "credo", "keyring")
-		}
-	}
-	home := getenv("HOME")
-	if home == "" {
-		home = getenv("USERPROFILE")
-	}
-	if home == "" {
-		return filepath.Join("~", ".local", "share", "credo", "keyring")
-	}
-	return filepath.Join(home, ".local", "share", "credo", "keyring")
+	return filepath.Join("~", ".local", "share", "credo", "keyring")
 }
 
 // ExpandTilde expands a leading "~/" of dir to the home folder as
