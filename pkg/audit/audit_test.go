@@ -346,10 +346,10 @@ func TestPeerPID(t *testing.T) {
 		t.Fatal("no connection")
 	}
 	defer c.Close()
-	if got := PeerPID(c.RemoteAddr().String()); got != cmd.Process.Pid {
-		t.Fatalf("PeerPID(%s) = %d, want %d", c.RemoteAddr(), got, cmd.Process.Pid)
+	if got := PeerPID(c.RemoteAddr().String(), c.LocalAddr().String()); got != cmd.Process.Pid {
+		t.Fatalf("PeerPID(%s, %s) = %d, want %d", c.RemoteAddr(), c.LocalAddr(), got, cmd.Process.Pid)
 	}
-	if got := PeerPID("127.0.0.1:1"); got != 0 {
+	if got := PeerPID("127.0.0.1:1", c.LocalAddr().String()); got != 0 {
 		t.Fatalf("PeerPID of no connection = %d", got)
 	}
 }

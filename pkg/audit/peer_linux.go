@@ -12,20 +12,29 @@ import (
 )
 
 // PeerPID finds the process that holds the client end of a loopback TCP
-// connection whose client address is remote (as http.Request.RemoteAddr
-// gives it): the socket in /proc/net/tcp (or tcp6) whose local address it
-// is, then the process with that socket open. 0 when it cannot tell (the
-// process is another user's, or has already closed the connection). It
-// reads every process's open files, so it is for the local endpoints'
-// requests, not for the hot path.
-func PeerPID(remote string) int {
-	ap, err := netip.ParseAddrPort(remote)
+// connection from client to server (as http.Request.RemoteAddr and the
+// request's http.LocalAddrContextKey give them): the socket in /proc/net/tcp
+// (or tcp6) with exactly those two ends, then the process with that socket
+// open. Both ends are needed: the kernel hands one client port to several
+// connections to different servers, and a closed one lingers in the table
+// (TIME_WAIT, owned by no socket) under the same client port. 0 when it
+// cannot tell (the process is another user's, or has already closed the
+// connection). It reads every process's open files, so it is for the local
+// endpoints' requests, not for the hot path.
+func PeerPID(client, server string) int {
+	from, err := netip.ParseAddrPort(client)
 	if err != nil {
 		return 0
 	}
+	to, err := netip.ParseAddrPort(server)
+	if err != nil {
+		return 0
+	}
+	from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+	to = netip.AddrPortFrom(to.Addr().Unmap(), to.Port())
 	inode := ""
 	for _, table := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
-		if inode = socketInode(table, ap); inode != "" {
+		if inode = socketInode(table, from, to); inode != "" {
 			break
 		}
 	}
@@ -57,9 +66,10 @@ func PeerPID(remote string) int {
 	return 0
 }
 
-// socketInode returns the inode of the connected socket in table whose
-// local address is ap, or "".
-func socketInode(table string, ap netip.AddrPort) string {
+// socketInode returns the inode of the socket in table whose local address
+// is local and whose remote address is remote, or "". A row without an
+// inode (a connection in TIME_WAIT) is no open socket and is skipped.
+func socketInode(table string, local, remote netip.AddrPort) string {
 	data, err := os.ReadFile(table)
 	if err != nil {
 		return ""
@@ -68,10 +78,12 @@ func socketInode(table string, ap netip.AddrPort) string {
 	sc.Scan() // the header
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
-		if len(f) < 10 || f[2] == "00000000:0000" || strings.Trim(f[2], "0:") == "" {
-			continue // a listening socket has no remote address
+		if len(f) < 10 || f[9] == "0" {
+			continue
 		}
-		if local, ok := parseProcAddr(f[1]); ok && local == ap {
+		l, lok := parseProcAddr(f[1])
+		r, rok := parseProcAddr(f[2])
+		if lok && rok && l == local && r == remote {
 			return f[9]
 		}
 	}

@@ -46,8 +46,9 @@ type Options struct {
 	// receives a secret. Default: discard.
 	Log *slog.Logger
 	// Served, when set, is called with the credentials of every answer that hands some out and
-	// the client's address (credo's audit log records each one).
-	Served func(c aws.Credentials, remoteAddr string)
+	// the connection's two ends, the client's address and the server's (credo's audit log
+	// records each answer and finds the client's process from them).
+	Served func(c aws.Credentials, clientAddr, serverAddr string)
 }
 
 // DefaultRoleName is the role name the IMDS endpoint lists when Options.RoleName is empty.
@@ -241,7 +242,11 @@ func (b *base) credentials(r *http.Request) (aws.Credentials, time.Time, error) 
 		exp = b.opts.Now().Add(staticLifetime)
 	}
 	if b.opts.Served != nil {
-		b.opts.Served(creds, r.RemoteAddr)
+		local := ""
+		if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+			local = a.String()
+		}
+		b.opts.Served(creds, r.RemoteAddr, local)
 	}
 	return creds, exp.UTC(), nil
 }
