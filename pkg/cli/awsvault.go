@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -105,7 +106,11 @@ func foreignError(cmd *cobra.Command, ff foreignFlag) error {
 // flag X of cmd, into the line naming credo's spelling: aws-vault (kingpin)
 // negates every boolean flag with --no-X, credo (pflag) with --X=false.
 func negatedFlagError(cmd *cobra.Command, err error) error {
-	name, ok := strings.CutPrefix(err.Error(), "unknown flag: --no-")
+	var ne *pflag.NotExistError
+	if !errors.As(err, &ne) || ne.GetSpecifiedShortnames() != "" {
+		return err
+	}
+	name, ok := strings.CutPrefix(ne.GetSpecifiedName(), "no-")
 	if !ok {
 		return err
 	}

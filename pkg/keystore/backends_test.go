@@ -129,6 +129,23 @@ func TestKeyctlBackend(t *testing.T) {
 	assertSecretNowhere(t, home, secret)
 }
 
+// TestSecretServiceMissingCollection: a collection that does not exist
+// cannot be created without a desktop prompt; the error says what to do,
+// told by the D-Bus error's name, not by its English.
+func TestSecretServiceMissingCollection(t *testing.T) {
+	home := t.TempDir()
+	env := testsvc.SecretService(t, home)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0])
+	cmd.Env = append(append(os.Environ(), env...), helperEnv+"=exercise", "CREDO_BACKEND=secret-service",
+		"TEST_BACKEND=secret-service", "TEST_COLLECTION=nosuchcollection", "TEST_SECRET=x")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "hint: the collection does not exist and cannot be created without a desktop prompt") {
+		t.Fatalf("helper: %v\n%s", err, out)
+	}
+}
+
 func TestSecretServiceBackend(t *testing.T) {
 	home := t.TempDir()
 	env := testsvc.SecretService(t, home)

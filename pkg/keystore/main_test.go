@@ -14,6 +14,7 @@ import (
 
 	"github.com/99designs/keyring"
 
+	"github.com/credo-cli/credo/pkg/hint"
 	"github.com/credo-cli/credo/pkg/keystore/dbusguard"
 	"github.com/credo-cli/credo/pkg/testing/testsvc"
 )
@@ -74,6 +75,9 @@ func runExercise() int {
 	_ = s.RemoveKey("kept")
 	if err := exercise(s, secret); err != nil {
 		fmt.Fprintln(os.Stderr, "exercise:", err)
+		if h := hint.Of(err); h != "" {
+			fmt.Fprintln(os.Stderr, "hint:", h)
+		}
 		return 1
 	}
 	// Leave one key stored, so that the caller's search of the disk for

@@ -377,6 +377,9 @@ func (s *store) put(name string, data []byte) error {
 	}
 	if s.files == nil {
 		err := s.kr.Set(newItem(name))
+		// gnome-keyring answers a collection it cannot create (no desktop
+		// to prompt in) with D-Bus's generic UnknownMethod error; only its
+		// text tells this case apart (TestSecretServiceMissingCollection).
 		if err != nil && s.backend == BackendSecretService && strings.Contains(err.Error(), "Object does not exist") {
 			return hint.Wrap(fmt.Errorf("secret-service keyring: %w", err),
 				"the collection does not exist and cannot be created without a desktop prompt; set CREDO_SECRET_SERVICE_COLLECTION=login")
