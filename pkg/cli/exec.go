@@ -205,7 +205,7 @@ func execRun(ctx context.Context, opts *ExecOptions) error {
 		}
 		e := auditEntry(opts.Now(), opts.Request.Profile, got, via)
 		// The process behind the connection, else the command credo started.
-		if pid := audit.PeerPID(clientAddr, serverAddr); pid != 0 {
+		if pid := server.PeerPID(clientAddr, serverAddr); pid != 0 {
 			e.RequestedBy(pid)
 		} else {
 			e.Runs(argv[0], int(childPID.Load()), os.Getpid())

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package audit
+package server
 
 // PeerPID finds the process behind a loopback connection; without /proc it
 // cannot, cheaply, and reports 0.
