@@ -17,8 +17,8 @@ func record(env *Env, req *request, c output.Credentials, command string) {
 		return
 	}
 	e := audit.Entry{Time: env.Now(), Profile: req.profile, Source: plan.OriginCache, AccessKeyID: c.AccessKeyID, Expiration: &c.Expires}
-	if top, err := plan.Plan(req.chain, plan.Options{}, env.Getenv); err == nil {
-		o := plan.OriginOf(top, true)
+	if req.top != nil {
+		o := plan.OriginOf(req.top, true)
 		e.Roles, e.MFA = o.Roles, o.MFA
 	}
 	if command == "" {

@@ -58,8 +58,8 @@ type request struct {
 	backend string
 	command []string // exec: the command; nil for $SHELL
 
-	audit audit.Config      // set by cached
-	chain []*config.Profile // set by cached
+	audit audit.Config // set by cached
+	top   *plan.Step   // set by cached: the chain's plan, for the audit line
 }
 
 // Serve handles args when it can. handled is false when credo-core must run
@@ -207,15 +207,16 @@ func cached(req *request, env *Env) (output.Credentials, string, bool) {
 	if err != nil {
 		return output.Credentials{}, "", false
 	}
-	stepProfile, key, err := plan.TargetKey(chain, plan.Options{}, getenv)
-	if err != nil {
+	// plan.TargetKey's lookup, keeping the plan for the audit line.
+	top, err := plan.Plan(chain, plan.Options{}, getenv)
+	if err != nil || top.CacheKey == "" {
 		return output.Credentials{}, "", false
 	}
-	s, ok := find(set, getenv, stepProfile, key, env.Now().Add(set.MinTTL))
+	s, ok := find(set, getenv, top.Profile.Name, top.CacheKey, env.Now().Add(set.MinTTL))
 	if !ok {
 		return output.Credentials{}, "", false
 	}
-	req.profile, req.chain = profile, chain
+	req.profile, req.top = profile, top
 	region := output.Region(req.region, chain[0].Region, getenv)
 	return output.Credentials{
 		AccessKeyID:     s.AccessKeyID,
