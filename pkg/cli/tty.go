@@ -34,13 +34,18 @@ func openTTY() (*os.File, error) {
 	return tty, nil
 }
 
-// readSecretFromTTY asks on the terminal without echoing the answer.
+// readSecretFromTTY asks on the terminal without echoing the answer. Echo
+// is off before the question shows, so that an answer typed at once is not
+// echoed either.
 func readSecretFromTTY(question string) (string, error) {
 	tty, err := openTTY()
 	if err != nil {
 		return "", err
 	}
 	defer tty.Close()
+	if restore, err := echoOff(int(tty.Fd())); err == nil {
+		defer restore()
+	}
 	fmt.Fprint(tty, question)
 	b, err := term.ReadPassword(int(tty.Fd()))
 	fmt.Fprintln(tty)
