@@ -1,7 +1,6 @@
 package config
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,11 +40,7 @@ sso_region = us-east-1
 // profile (issue 8).
 func TestInherited(t *testing.T) {
 	c := mustLoad(t, inheritConfig, "[creds-only]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = x\n")
-	var got []string
-	for _, in := range c.Inherited(nil) {
-		got = append(got, in.Profile+" "+in.Key+"="+in.Value+" @"+itoa(in.From.Line))
-	}
-	want := []string{
+	wantInherited(t, c, nil, []string{
 		// base is [default]'s source_profile: not its own source.
 		"base mfa_serial=arn:aws:iam::123456789012:mfa/alice @4",
 		"base region=eu-west-1 @3",
@@ -56,10 +51,7 @@ func TestInherited(t *testing.T) {
 		"sso mfa_serial=arn:aws:iam::123456789012:mfa/alice @4",
 		"sso region=eu-west-1 @3",
 		"sso source_profile=base @5",
-	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("Inherited:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
+	})
 }
 
 // TestAddInherited: the lines go under each profile's header, a backup of
@@ -144,19 +136,12 @@ source_profile = keyed
 
 [profile plain]
 `, "")
-	var got []string
-	for _, in := range c.Inherited(func(p string) bool { return p == "keyed" || p == "base" }) {
-		got = append(got, in.Profile+" "+in.Key)
-	}
-	want := []string{
-		"keyed region",
-		"role region",
-		"plain region",
-		"plain source_profile",
-	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("Inherited:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
+	wantInherited(t, c, func(p string) bool { return p == "keyed" || p == "base" }, []string{
+		"keyed region=eu-west-1 @2",
+		"role region=eu-west-1 @2",
+		"plain region=eu-west-1 @2",
+		"plain source_profile=base @8",
+	})
 }
 
 // TestInheritedOwnKeysRole: aws-vault assumes the role_arn (its own or
@@ -178,21 +163,27 @@ source_profile = self
 [profile nokeys]
 role_arn = arn:aws:iam::123456789012:role/N
 `, "")
-	var got []string
-	for _, in := range c.Inherited(func(p string) bool { return p != "nokeys" }) {
-		got = append(got, fmt.Sprintf("%s %s=%s @%d %v", in.Profile, in.Key, in.Value, in.From.Line, in.OwnKeys))
-	}
-	want := []string{"own source_profile=own @2 true"}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("Inherited:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
+	wantInherited(t, c, func(p string) bool { return p != "nokeys" }, []string{"own source_profile=own @2 (own keys)"})
 	// From [default]'s role_arn too, and [default]'s own.
 	c = mustLoad(t, "[default]\nrole_arn = arn:aws:iam::123456789012:role/D\n\n[profile keyed]\n", "")
-	got = nil
-	for _, in := range c.Inherited(func(p string) bool { return p == "keyed" || p == "default" }) {
-		got = append(got, fmt.Sprintf("%s %s=%s @%d %v", in.Profile, in.Key, in.Value, in.From.Line, in.OwnKeys))
+	wantInherited(t, c, func(p string) bool { return p == "keyed" || p == "default" }, []string{
+		"default source_profile=default @2 (own keys)",
+		"keyed role_arn=arn:aws:iam::123456789012:role/D @2",
+		"keyed source_profile=keyed @2 (own keys)",
+	})
+}
+
+// wantInherited compares c.Inherited(stored), one line an entry, with want.
+func wantInherited(t *testing.T, c *Config, stored func(string) bool, want []string) {
+	t.Helper()
+	var got []string
+	for _, in := range c.Inherited(stored) {
+		line := in.Profile + " " + in.Key + "=" + in.Value + " @" + itoa(in.From.Line)
+		if in.OwnKeys {
+			line += " (own keys)"
+		}
+		got = append(got, line)
 	}
-	want = []string{"default source_profile=default @2 true", "keyed role_arn=arn:aws:iam::123456789012:role/D @2 false", "keyed source_profile=keyed @2 true"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("Inherited:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
