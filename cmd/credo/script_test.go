@@ -33,6 +33,9 @@ func TestMain(m *testing.M) {
 		// A stand-in for aws-vault's `add`: writes items the way aws-vault
 		// does, through the keyring library (awsvault_import_test.go).
 		"awsvault-write": func() { os.Exit(awsVaultWrite(os.Args[1:])) },
+		// Says whether the process possesses credo's keyring in memory
+		// (unlock_test.go).
+		"memory-peek": memoryPeek,
 	})
 }
 

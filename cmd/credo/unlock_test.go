@@ -350,3 +350,41 @@ func TestPassphraseThroughDialog(t *testing.T) {
 		t.Fatalf("%d STS calls, want 1", sts.Calls(""))
 	}
 }
+
+// TestExecCommandGetsNothingInMemory: the command credo exec runs (replaced
+// by the front or by credo-core, or started as a child by --server) does not
+// possess credo's keyring in memory: it cannot read the file keyring's
+// unlocked key, which would open every long-term key in the folder for
+// good, nor the sessions of other profiles. The processes of the login do.
+func TestExecCommandGetsNothingInMemory(t *testing.T) {
+	_, env := unlockWorld(t)
+	lockLogin(t, env)
+	if err := cheapKeyring(dirOf(env), pass); err != nil {
+		t.Fatal(err)
+	}
+	addByTerminal(t, env, "dev", pass)
+	peek := func(argv ...string) string {
+		t.Helper()
+		cmd := exec.Command(argv[0], argv[1:]...)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", strings.Join(argv, " "), err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	if got := peek("memory-peek"); got != "possessed" {
+		t.Fatalf("a process of the login: %q", got)
+	}
+	for _, argv := range [][]string{
+		{"credo", "exec", "dev", "--", "memory-peek"},
+		{"credo", "exec", "--no-session", "dev", "--", "memory-peek"},
+		{"credo-core", "exec", "dev", "--", "memory-peek"},
+		{"credo", "exec", "--server", "dev", "--", "memory-peek"},
+	} {
+		if got := peek(argv...); got != "not possessed" {
+			t.Errorf("%s: %q", strings.Join(argv, " "), got)
+		}
+	}
+}
+

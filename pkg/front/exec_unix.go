@@ -8,12 +8,16 @@ import (
 	"syscall"
 
 	"github.com/credo-cli/credo/pkg/harden"
+	"github.com/credo-cli/credo/pkg/memstore"
 )
 
 // execve replaces this process with the user's command, which gets the
-// core limit credo started with.
+// core limit credo started with, and nothing credo holds in memory
+// (memstore.ForChild).
 func execve(path string, argv, env []string) error {
-	return harden.WithUserCoreLimit(func() error { return syscall.Exec(path, argv, env) })
+	return memstore.ForChild(func() error {
+		return harden.WithUserCoreLimit(func() error { return syscall.Exec(path, argv, env) })
+	})
 }
 
 // runCore replaces this process with credo-core: its exit status, signals

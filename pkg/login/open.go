@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os/exec"
 	"time"
+
+	"github.com/credo-cli/credo/pkg/memstore"
 )
 
 // OpenCommand returns the command that opens a URL: $BROWSER when it is set
@@ -54,7 +56,9 @@ func Opener(getenv func(string) string, goos string, stderr io.Writer) func(ctx 
 			}
 			return fmt.Errorf("open the browser with %q: %w", name, err)
 		}
-		if err := cmd.Start(); err != nil {
+		// A browser started cold outlives credo, and runs whatever it
+		// is given: it gets nothing credo holds in memory.
+		if err := memstore.ForChild(cmd.Start); err != nil {
 			return fail(err)
 		}
 		done := make(chan error, 1)

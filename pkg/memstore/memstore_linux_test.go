@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,18 @@ import (
 
 func TestMain(m *testing.M) {
 	testsvc.OwnSessionKeyring()
+	if os.Getenv("MEMSTORE_HELPER_USERLINK") != "" {
+		user, _ := unix.KeyctlGetKeyringID(unix.KEY_SPEC_USER_KEYRING, false)
+		session, _ := unix.KeyctlGetKeyringID(unix.KEY_SPEC_SESSION_KEYRING, false)
+		if slices.Contains(members(session), user) {
+			os.Stdout.WriteString("linked\n")
+		}
+		return
+	}
+	if id := os.Getenv("MEMSTORE_HELPER_UNLOCKED"); id != "" {
+		helperUnlocked(id)
+		return
+	}
 	if os.Getenv("MEMSTORE_HELPER") != "" {
 		helper()
 		return
@@ -34,6 +47,17 @@ func helper() {
 		return
 	}
 	os.Stdout.WriteString(sess.AccessKeyID + "\n")
+}
+
+// helperUnlocked runs in a child process: it says whether it can read the
+// unlocked key id the parent stored.
+func helperUnlocked(id string) {
+	var s Store
+	if _, ok, _ := s.UnlockedKey(id, time.Minute); ok {
+		os.Stdout.WriteString("key\n")
+		return
+	}
+	os.Stdout.WriteString("nokey\n")
 }
 
 // need skips (fails under CI=true) without a kernel key store, and empties credo's keyring.
@@ -260,5 +284,58 @@ func TestRevokedMidRun(t *testing.T) {
 	}
 	if got, err := next.FindSession("ns", "dev", "ck", now); err != nil || got.AccessKeyID != "ASIATHREE" {
 		t.Fatalf("FindSession = %+v, %v", got, err)
+	}
+}
+
+// TestForChildKeepsMemoryFromTheCommand: a command credo hands credentials
+// to (credo exec's) reads neither the unlocked keyring key nor any session,
+// while other processes of the login (credo's own) still do; and it keeps
+// the user keyring (the keyctl backend's), as a login does.
+func TestForChildKeepsMemoryFromTheCommand(t *testing.T) {
+	need(t)
+	var s Store
+	now := time.Now()
+	if err := s.SetSession("ns", "child", "ck", session("ASIACHILD", now.Add(time.Hour)), now); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutUnlockedKey("folder", []byte("0123456789abcdef0123456789abcdef"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	run := func(isolated bool, env string) string {
+		var out strings.Builder
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), env)
+		cmd.Stdout = &out
+		start := cmd.Start
+		if isolated {
+			start = func() error { return ForChild(cmd.Start) }
+		}
+		if err := start(); err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Wait(); err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimSpace(out.String())
+	}
+	if got := run(false, "MEMSTORE_HELPER=child"); got != "ASIACHILD" {
+		t.Fatalf("a process of the login read %q", got)
+	}
+	if got := run(false, "MEMSTORE_HELPER_UNLOCKED=folder"); got != "key" {
+		t.Fatalf("a process of the login: %q", got)
+	}
+	if got := run(true, "MEMSTORE_HELPER=child"); got != "miss" {
+		t.Fatalf("the command read the session: %q", got)
+	}
+	if got := run(true, "MEMSTORE_HELPER_UNLOCKED=folder"); got != "nokey" {
+		t.Fatalf("the command read the unlocked key: %q", got)
+	}
+	// credo's own threads are untouched.
+	if _, ok, _ := s.UnlockedKey("folder", time.Minute); !ok {
+		t.Fatal("this process lost the unlocked key")
+	}
+	// The command's session keyring links the user keyring.
+	if got := run(true, "MEMSTORE_HELPER_USERLINK=1"); got != "linked" {
+		t.Fatalf("the command's session keyring: %q", got)
 	}
 }
