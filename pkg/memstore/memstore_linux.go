@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,25 +32,68 @@ func unavailable(what string, err error) error {
 	return fmt.Errorf("%w: %s: %v", ErrUnavailable, what, err)
 }
 
-// find returns the serial of credo's keyring linked in the session keyring,
-// or 0.
-func find() (int, error) {
-	session, err := unix.KeyctlGetKeyringID(unix.KEY_SPEC_SESSION_KEYRING, false)
+// find returns the serials of the session keyring credo keeps its keyring
+// in and of credo's keyring linked there (0 when there is none).
+func find() (session, ring int, err error) {
+	session, err = sessionKeyring()
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, id := range members(session) {
+		if f, ok := describe(id); ok && f[0] == "keyring" && f[4] == RingName && ownedByUs(f) {
+			return session, id, nil
+		}
+	}
+	return session, 0, nil
+}
+
+// sessionKeyring returns the serial of the session keyring. A process
+// without one of its own (a login without pam_keyinit, a container) has the
+// user session keyring: per user, so still this user's alone, and the same
+// one for every thread. (Asking for KEY_SPEC_SESSION_KEYRING with "create"
+// would instead give the calling thread an anonymous keyring of its own,
+// which dies with the process: sessions stored there were lost, and every
+// command went back to STS without a word.) The keyring must be this
+// user's: a session keyring another user owns, such as the one a system
+// service like sshd starts with, is shared by every login through that
+// service where pam_keyinit does not replace it, so other users' processes
+// would possess credo's keys.
+func sessionKeyring() (int, error) {
+	id, err := unix.KeyctlGetKeyringID(unix.KEY_SPEC_SESSION_KEYRING, false)
 	if err != nil {
 		return 0, unavailable("session keyring", err)
 	}
-	for _, id := range members(session) {
-		desc, err := unix.KeyctlString(unix.KEYCTL_DESCRIBE, id)
-		if err != nil {
-			continue
-		}
-		// type;uid;gid;perm;description
-		f := strings.SplitN(desc, ";", 5)
-		if len(f) == 5 && f[0] == "keyring" && f[4] == RingName {
-			return id, nil
-		}
+	f, ok := describe(id)
+	if !ok {
+		return 0, unavailable("session keyring", errors.New("cannot describe it"))
 	}
-	return 0, nil
+	if !ownedByUs(f) {
+		return 0, unavailable("session keyring", fmt.Errorf("it belongs to uid %s, not to this user, and other users' logins may share it (pam_keyinit gives each login its own)", f[1]))
+	}
+	return id, nil
+}
+
+// describe returns a key's type, uid, gid, permissions and description.
+func describe(id int) ([]string, bool) {
+	desc, err := unix.KeyctlString(unix.KEYCTL_DESCRIBE, id)
+	if err != nil {
+		return nil, false
+	}
+	f := strings.SplitN(desc, ";", 5)
+	return f, len(f) == 5
+}
+
+// ownedByUs reports whether a described key belongs to this user.
+func ownedByUs(f []string) bool {
+	return f[1] == strconv.Itoa(os.Geteuid())
+}
+
+// ours reports whether the key id belongs to this user: a key found by a
+// search from the session keyring may have been linked there by someone
+// else.
+func ours(id int) bool {
+	f, ok := describe(id)
+	return ok && ownedByUs(f)
 }
 
 // members lists the serials a keyring links.
@@ -77,18 +122,12 @@ func (s *Store) ensure() (int, error) {
 	if s.ring != 0 {
 		return s.ring, nil
 	}
-	id, err := find()
+	session, id, err := find()
 	if err != nil {
 		return 0, err
 	}
 	if id == 0 {
-		// add_key of a keyring that exists with this description in the
-		// session keyring returns the existing one: two processes creating
-		// it at once share it.
-		if _, err := unix.KeyctlGetKeyringID(unix.KEY_SPEC_SESSION_KEYRING, true); err != nil {
-			return 0, unavailable("session keyring", err)
-		}
-		if id, err = unix.AddKey("keyring", RingName, nil, unix.KEY_SPEC_SESSION_KEYRING); err != nil {
+		if id, err = unix.AddKey("keyring", RingName, nil, session); err != nil {
 			return 0, unavailable("creating credo's keyring", err)
 		}
 		if err := unix.KeyctlSetperm(id, perm); err != nil {
@@ -149,7 +188,7 @@ func (s *Store) put(desc string, data []byte, ttl time.Duration) error {
 // item.ErrNotFound when there is none.
 func (s *Store) FindSession(ns, profile, cacheKey string, notAfter time.Time) (item.Session, error) {
 	id, ok := search(sessionDesc(ns, profile, cacheKey))
-	if !ok {
+	if !ok || !ours(id) {
 		return item.Session{}, fmt.Errorf("profile %q: no session in memory: %w", profile, item.ErrNotFound)
 	}
 	data, err := read(id)
@@ -187,7 +226,7 @@ func (s *Store) RemoveSession(ns, profile, cacheKey string) error {
 
 // Sessions lists the sessions held for namespace ns.
 func (s *Store) Sessions(ns string) ([]Entry, error) {
-	ring, err := find()
+	_, ring, err := find()
 	if err != nil || ring == 0 {
 		return nil, err
 	}
@@ -216,7 +255,7 @@ func (s *Store) Sessions(ns string) ([]Entry, error) {
 // life to ttl from now; found is false when it is not unlocked.
 func (s *Store) UnlockedKey(id string, ttl time.Duration) ([]byte, bool, error) {
 	k, ok := search(unlockPrefix + id)
-	if !ok {
+	if !ok || !ours(k) {
 		return nil, false, nil
 	}
 	data, err := read(k)
@@ -237,7 +276,7 @@ func (s *Store) PutUnlockedKey(id string, key []byte, ttl time.Duration) error {
 // Lock forgets every session and unlocked keyring held in memory for this
 // login (credo lock).
 func Lock() (Stats, error) {
-	ring, err := find()
+	_, ring, err := find()
 	if err != nil || ring == 0 {
 		return Stats{}, err
 	}

@@ -4,8 +4,10 @@ package memstore
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -265,7 +267,7 @@ func TestRevokedMidRun(t *testing.T) {
 	if err := s.SetSession("ns", "dev", "ck", session("ASIAONE", now.Add(time.Hour)), now); err != nil {
 		t.Fatal(err)
 	}
-	ring, err := find()
+	_, ring, err := find()
 	if err != nil || ring == 0 {
 		t.Fatalf("find = %d, %v", ring, err)
 	}
@@ -337,5 +339,64 @@ func TestForChildKeepsMemoryFromTheCommand(t *testing.T) {
 	// The command's session keyring links the user keyring.
 	if got := run(true, "MEMSTORE_HELPER_USERLINK=1"); got != "linked" {
 		t.Fatalf("the command's session keyring: %q", got)
+	}
+}
+
+// TestOtherUsersKeyringsAreNotUsed: a session keyring that belongs to
+// another user (sshd's, shared by the logins it starts where pam_keyinit is
+// missing) is not used, and a key someone else linked where credo searches
+// is not taken for credo's. It needs root, to give keys away.
+func TestOtherUsersKeyringsAreNotUsed(t *testing.T) {
+	need(t)
+	if os.Geteuid() != 0 {
+		t.Skip("needs root (to chown keys); run as root to test the ownership checks")
+	}
+	var s Store
+	now := time.Now()
+	if err := s.SetSession("ns", "planted", "ck", session("ASIAPLANTED", now.Add(time.Hour)), now); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutUnlockedKey("planted", []byte("0123456789abcdef0123456789abcdef"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	for _, desc := range []string{sessionDesc("ns", "planted", "ck"), unlockPrefix + "planted"} {
+		id, ok := search(desc)
+		if !ok {
+			t.Fatalf("%s not stored", desc)
+		}
+		if _, err := unix.KeyctlInt(unix.KEYCTL_CHOWN, id, 65534, -1, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := s.FindSession("ns", "planted", "ck", now); err == nil {
+		t.Fatalf("took another user's key for a session: %+v", got)
+	}
+	if _, ok, _ := s.UnlockedKey("planted", time.Minute); ok {
+		t.Fatal("took another user's key for an unlocked key")
+	}
+
+	// A session keyring of another user's: memory is unavailable. On a
+	// thread of its own, which joins a new session keyring and gives it away.
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+		if _, err := unix.KeyctlInt(unix.KEYCTL_JOIN_SESSION_KEYRING, 0, 0, 0, 0); err != nil {
+			errc <- err
+			return
+		}
+		if _, err := unix.KeyctlInt(unix.KEYCTL_CHOWN, unix.KEY_SPEC_SESSION_KEYRING, 65534, -1, 0); err != nil {
+			errc <- err
+			return
+		}
+		var other Store
+		err := other.SetSession("ns", "dev", "ck", session("ASIASHARED", now.Add(time.Hour)), now)
+		if !errors.Is(err, ErrUnavailable) {
+			errc <- fmt.Errorf("SetSession in another user's session keyring: %v, want ErrUnavailable", err)
+			return
+		}
+		errc <- nil
+	}()
+	if err := <-errc; err != nil {
+		t.Fatal(err)
 	}
 }
