@@ -387,4 +387,3 @@ func TestExecCommandGetsNothingInMemory(t *testing.T) {
 		}
 	}
 }
-
