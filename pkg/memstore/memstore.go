@@ -20,7 +20,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -51,19 +50,23 @@ const (
 // keeps its items), so that a session is never handed out for another
 // keyring's keys. parts are joined without ambiguity and hashed.
 func Namespace(parts ...string) string {
-	h := sha256.New()
+	// "<length>:<part>;" each, written without fmt (the front's hot path).
+	b := make([]byte, 0, 256)
 	for _, p := range parts {
-		fmt.Fprintf(h, "%d:%s;", len(p), p)
+		b = strconv.AppendInt(b, int64(len(p)), 10)
+		b = append(append(append(b, ':'), p...), ';')
 	}
-	return hex.EncodeToString(h.Sum(nil)[:8])
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
 }
 
 // sessionDesc is the key description of a session: a hash of the profile
 // and the cache key, so that its length never depends on the profile name's.
 func sessionDesc(ns, profile, cacheKey string) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%d:%s;%s", len(profile), profile, cacheKey)
-	return sessionPrefix + ns + ":" + hex.EncodeToString(h.Sum(nil)[:16])
+	b := strconv.AppendInt(make([]byte, 0, 128), int64(len(profile)), 10)
+	b = append(append(append(append(b, ':'), profile...), ';'), cacheKey...)
+	sum := sha256.Sum256(b)
+	return sessionPrefix + ns + ":" + hex.EncodeToString(sum[:16])
 }
 
 // A session key holds, in this order, the profile, the cache key, the key
