@@ -187,12 +187,13 @@ func isOSArgs(e ast.Expr) bool {
 // imports only packages of lower rows. A new package gets a row here and
 // there.
 var rows = map[string]int{
-	"cmd/credo": 8, "cmd/credo-core": 8, "cmd/gen-docs": 8, "cmd/credo-bench": 8, "cmd/credo-soak": 8,
-	"pkg/front": 7, "pkg/cli": 7,
-	"pkg/rotate":   6,
-	"pkg/creds":    5,
-	"pkg/keystore": 4, "pkg/sso": 4,
-	"pkg/keystore/dbusguard": 3, "pkg/login": 3, "pkg/memstore": 3,
+	"cmd/credo": 9, "cmd/credo-core": 9, "cmd/gen-docs": 9, "cmd/credo-bench": 9, "cmd/credo-soak": 9,
+	"pkg/front": 8, "pkg/cli": 8,
+	"pkg/rotate":   7,
+	"pkg/creds":    6,
+	"pkg/sso":      5,
+	"pkg/keystore": 4, "pkg/login": 4,
+	"pkg/keystore/dbusguard": 3, "pkg/memstore": 3,
 	"pkg/cmdline": 2, "pkg/creds/plan": 2, "pkg/keystore/filefast": 2, "pkg/lock": 2, "pkg/prompt": 2, "pkg/doctor": 2,
 	"pkg/settings": 1, "pkg/audit": 1, "pkg/config": 1, "pkg/keystore/item": 1, "pkg/privdir": 1,
 	"pkg/hint": 0, "pkg/build": 0, "pkg/iostreams": 0, "pkg/awscall": 0, "pkg/output": 0, "pkg/status": 0, "pkg/harden": 0, "pkg/server": 0, "pkg/xdg": 0,
