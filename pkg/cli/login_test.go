@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -300,5 +301,26 @@ func TestRemovePageCommand(t *testing.T) {
 	}
 	if status := Run(ctx, env, []string{removePageCmd, "/etc/passwd"}); status == 0 {
 		t.Error("the remover took a file that is not a page")
+	}
+}
+
+// TestRemoverCarriesNoSecret: the remover outlives credo by a minute, so
+// nothing of credo's environment (a passphrase, AWS keys) goes with it, and
+// its command line is the page's path alone.
+func TestRemoverCarriesNoSecret(t *testing.T) {
+	t.Setenv("CREDO_FILE_PASSPHRASE", "remover-secret-1")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "remover-secret-2")
+	page := "/run/user/1/credo/login-0123456789abcdef0123456789abcdef.html"
+	cmd := removerCommand("/usr/bin/credo", page)
+	if want := []string{"/usr/bin/credo", removePageCmd, page}; !slices.Equal(cmd.Args, want) {
+		t.Errorf("argv %q, want %q", cmd.Args, want)
+	}
+	if cmd.Env == nil {
+		t.Fatal("the remover inherits credo's whole environment")
+	}
+	for _, kv := range cmd.Env {
+		if strings.Contains(kv, "remover-secret") || !strings.HasPrefix(kv, "SYSTEMROOT=") {
+			t.Errorf("the remover's environment holds %q", kv)
+		}
 	}
 }

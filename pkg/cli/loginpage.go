@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -68,6 +69,21 @@ func (f *Factory) openViaPage(open func(context.Context, string) error) func(con
 	}
 }
 
+// removerCommand is the remover's command: the page's path its only
+// argument, detached, and an environment of its own. It lives a minute
+// after credo is gone, so it gets none of credo's variables (they may hold
+// CREDO_FILE_PASSPHRASE or AWS keys); it needs none, bar what windows needs
+// to start a process.
+func removerCommand(self, page string) *exec.Cmd {
+	cmd := exec.Command(self, removePageCmd, page)
+	cmd.Env = []string{}
+	if v, ok := os.LookupEnv("SYSTEMROOT"); ok && runtime.GOOS == "windows" {
+		cmd.Env = append(cmd.Env, "SYSTEMROOT="+v)
+	}
+	detach(cmd)
+	return cmd
+}
+
 // startRemover starts this program's hidden remover for page, detached
 // from the terminal and from credo's own standard streams.
 func startRemover(page string) error {
@@ -82,8 +98,7 @@ func startRemover(page string) error {
 	} else if p, err := filepath.Abs(self); err == nil {
 		self = p
 	}
-	cmd := exec.Command(self, removePageCmd, page)
-	detach(cmd)
+	cmd := removerCommand(self, page)
 	if err := cmd.Start(); err != nil {
 		return err
 	}
