@@ -601,3 +601,30 @@ func TestOpenUnavailableBackend(t *testing.T) {
 		t.Errorf("Open(file) without a folder = %v", err)
 	}
 }
+
+// TestFileNeverStoresWhatItCannotRead: a profile name long enough to make
+// its item larger than a read accepts is refused when it is written, with
+// a line that says so; before, `credo add` said "Added" and the key was
+// never found again.
+func TestFileNeverStoresWhatItCannotRead(t *testing.T) {
+	dir := t.TempDir()
+	s := openFile(t, dir, fixedPassphrase(testPassphrase))
+	key := LongTermKey{AccessKeyID: "AKIAEXERCISEEXAMPLE1", SecretAccessKey: "FILESECRETwJalrXUtnFEMIK7MDENGbPxRfiCYEX"}
+	for _, n := range []int{20 << 10, 60 << 10} {
+		name := strings.Repeat("p", n)
+		err := s.SetKey(name, key)
+		got, gerr := s.GetKey(name)
+		switch {
+		case err == nil && (gerr != nil || got.AccessKeyID != key.AccessKeyID):
+			t.Errorf("a name of %d bytes: stored, then read back as %v, %v", n, got, gerr)
+		case err != nil && !errors.Is(err, filefast.ErrItemTooLarge):
+			t.Errorf("a name of %d bytes: %v", n, err)
+		case err != nil && (strings.Count(err.Error(), "\n") > 0 || !strings.Contains(err.Error(), "use a shorter profile name")):
+			t.Errorf("a name of %d bytes: unclear error %q", n, err)
+		case err != nil && n == 20<<10:
+			t.Errorf("a name of 20 KiB refused: %v", err)
+		case err == nil && n == 60<<10:
+			t.Errorf("a name of 60 KiB stored")
+		}
+	}
+}

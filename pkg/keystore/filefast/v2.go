@@ -183,8 +183,19 @@ func SealItem(key []byte, name string, data []byte, random io.Reader) ([]byte, e
 	if err != nil {
 		return nil, err
 	}
-	return []byte(v2Prefix + base64.RawURLEncoding.EncodeToString(sealed)), nil
+	tok := []byte(v2Prefix + base64.RawURLEncoding.EncodeToString(sealed))
+	if len(tok) > MaxItemSize {
+		// Never write what ReadItemFile refuses: the item would be stored
+		// and then never found.
+		return nil, fmt.Errorf("%w: it would be %d KiB, and an item holds at most %d KiB; use a shorter profile name", ErrItemTooLarge, len(tok)>>10, MaxItemSize>>10)
+	}
+	return tok, nil
 }
+
+// ErrItemTooLarge is SealItem's answer for data whose item would be larger
+// than an item may be: what makes an item large is the names it holds (a
+// profile name of tens of KiB).
+var ErrItemTooLarge = errors.New("too large to store")
 
 // OpenItem decrypts a version 2 item called name; an *item.BadDataError
 // style error (errBadV2) when it does not decrypt: with a key the header
