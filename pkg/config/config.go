@@ -207,14 +207,14 @@ func (c *Config) missingHint(name string) string {
 	if h := c.SectionHint(name); h != "" {
 		return h
 	}
-	return "add a [profile " + name + "] section to " + c.Files.ConfigPath
+	return "add a [profile " + Clip(name) + "] section to " + c.Files.ConfigPath
 }
 
 // SectionHint is the hint for a profile that the config file has as
 // [name], which the AWS tools take for no profile at all; "" otherwise.
 func (c *Config) SectionHint(name string) string {
 	if c.bare[name] {
-		return "use [profile " + name + "] instead of [" + name + "] in " + c.Files.ConfigPath
+		return "use [profile " + Clip(name) + "] instead of [" + Clip(name) + "] in " + c.Files.ConfigPath
 	}
 	return ""
 }

@@ -506,3 +506,20 @@ func TestConcurrentUse(t *testing.T) {
 		t.Fatal("Profile must return the same *Profile each time")
 	}
 }
+
+// TestHintsNameLongProfilesShort: the hint for a missing profile, and for a
+// [name] section that needs "profile ", cut a 1 MB name as the messages do
+// (doctor prints hints as they are).
+func TestHintsNameLongProfilesShort(t *testing.T) {
+	long := strings.Repeat("n", 1<<20)
+	c := mustLoad(t, "["+long+"]\nregion = us-east-1\n", "")
+	for _, name := range []string{long, long + "x"} {
+		_, err := c.Lookup(name)
+		if h := hint.Of(err); h == "" || len(h) > 300 {
+			t.Errorf("Lookup: a hint of %d bytes: %.200s", len(h), h)
+		}
+	}
+	if h := c.SectionHint(long); h == "" || len(h) > 300 {
+		t.Errorf("SectionHint: %d bytes: %.200s", len(h), h)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
 
 // Status is how bad a finding is.
@@ -64,7 +65,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	out := struct {
 		OK       bool      `json:"ok"`
 		Findings []Finding `json:"findings"`
-	}{!r.Failed(), r.Findings}
+	}{!r.Failed(), clipped(r.Findings)}
 	if out.Findings == nil {
 		out.Findings = []Finding{}
 	}
@@ -83,6 +84,8 @@ func (r *Report) WriteText(w io.Writer) error {
 	counts := map[Status]int{}
 	for _, f := range r.Findings {
 		counts[f.Status]++
+	}
+	for _, f := range clipped(bounded(r.Findings)) {
 		fmt.Fprintf(&b, "%-4s  %s: %s\n", f.Status, f.Check, f.Message)
 		if f.Fix != "" {
 			fmt.Fprintf(&b, "      fix: %s\n", f.Fix)
@@ -98,4 +101,60 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// Bounds of what a report prints, whatever the set-up (a 1 MB profile
+// name, a config with thousands of broken profiles).
+const (
+	maxText     = 1024 // bytes of a message or a fix
+	maxSameKind = 20   // findings of one check and status in the text
+)
+
+// clipped returns the findings with each message and fix cut to maxText
+// bytes (at a character boundary).
+func clipped(fs []Finding) []Finding {
+	out := make([]Finding, len(fs))
+	for i, f := range fs {
+		f.Message, f.Fix = clipText(f.Message), clipText(f.Fix)
+		out[i] = f
+	}
+	return out
+}
+
+func clipText(s string) string {
+	if len(s) <= maxText {
+		return s
+	}
+	cut := maxText - len("...")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
+}
+
+// bounded keeps the first maxSameKind findings of each check and status
+// and puts one line with the count in place of the others.
+func bounded(fs []Finding) []Finding {
+	type kind struct {
+		check  string
+		status Status
+	}
+	total := map[kind]int{}
+	for _, f := range fs {
+		total[kind{f.Check, f.Status}]++
+	}
+	seen := map[kind]int{}
+	var out []Finding
+	for _, f := range fs {
+		k := kind{f.Check, f.Status}
+		seen[k]++
+		switch n := seen[k]; {
+		case n <= maxSameKind:
+			out = append(out, f)
+		case n == maxSameKind+1:
+			out = append(out, Finding{Check: f.Check, Status: f.Status,
+				Message: fmt.Sprintf("... and %d more like these (credo doctor --json lists them all)", total[k]-maxSameKind)})
+		}
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/credo-cli/credo/pkg/config"
 )
@@ -185,5 +187,39 @@ func TestEndpoints(t *testing.T) {
 	}
 	if got[0].Message != `profile "prod": STS calls go to https://sts.eu-west-1.amazonaws.com (default)` || !strings.Contains(got[2].Fix, "use https") {
 		t.Errorf("%+v", got)
+	}
+}
+
+// TestReportBounds: a message or fix of 1 MB is cut in both outputs, and
+// the text shows 20 findings of one check and status, then a count.
+func TestReportBounds(t *testing.T) {
+	var r Report
+	huge := strings.Repeat("é", 1<<19)
+	r.Add(Finding{Check: "config", Status: Fail, Message: huge, Fix: huge})
+	for i := 0; i < 30; i++ {
+		r.Add(Finding{Check: "config", Status: Fail, Message: fmt.Sprintf("problem %d", i)})
+	}
+	var text, js strings.Builder
+	if err := r.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"text": text.String(), "json": js.String()} {
+		for _, l := range strings.Split(out, "\n") {
+			if len(l) > 1100 || !utf8.ValidString(l) {
+				t.Errorf("%s: a line of %d bytes (valid UTF-8: %v)", name, len(l), utf8.ValidString(l))
+			}
+		}
+	}
+	if n := strings.Count(text.String(), "fail  config:"); n != 21 {
+		t.Errorf("text: %d config lines, want 20 and the count:\n%s", n, text.String())
+	}
+	if !strings.Contains(text.String(), "fail  config: ... and 11 more like these") {
+		t.Errorf("text: no count of the others:\n%s", text.String())
+	}
+	if !strings.Contains(js.String(), "problem 29") || !strings.Contains(text.String(), "31 problem(s)") {
+		t.Error("json lists every finding, and the summary counts them all")
 	}
 }
