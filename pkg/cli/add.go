@@ -189,7 +189,7 @@ func addRun(opts *AddOptions) error {
 	if _, err := dropSessionsBuiltOn(store, cfg, opts.Profile); err != nil {
 		return fmt.Errorf("keys stored, but old sessions remain: %w", err)
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "Added keys %s for profile %q to the %s keyring.\n", id, opts.Profile, store.Backend())
+	fmt.Fprintf(opts.IO.ErrOut, "Added keys %s for profile %q to the %s keyring.\n", id, config.Clip(opts.Profile), store.Backend())
 	if opts.AddConfig && opts.ConfigPath != "" {
 		var keys [][2]string
 		if region != "" {

@@ -75,7 +75,7 @@ func clearRun(opts *ClearOptions) error {
 	}
 	what := "all profiles"
 	if opts.Profile != "" {
-		what = fmt.Sprintf("profile %q", opts.Profile)
+		what = fmt.Sprintf("profile %q", config.Clip(opts.Profile))
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "Cleared %d cached sessions of %s.\n", n, what)
 	return nil

@@ -190,7 +190,7 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 		return hint.Wrap(fmt.Errorf("%s: %w", subject, err),
 			fmt.Sprintf("run \"credo login %s --stdout\" and open the URL yourself", opts.Request.Profile))
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "Opened the AWS console for profile %q in the browser.\n", opts.Request.Profile)
+	fmt.Fprintf(opts.IO.ErrOut, "Opened the AWS console for profile %q in the browser.\n", config.Clip(opts.Request.Profile))
 	return nil
 }
 

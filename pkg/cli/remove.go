@@ -100,7 +100,7 @@ func removeRun(opts *RemoveOptions) error {
 	if rs, ok := store.(keystore.RotationStore); ok {
 		if j, err := rs.GetRotation(opts.Profile); err == nil && j.HasNewKey() {
 			fmt.Fprintf(opts.IO.ErrOut, "credo: warning: an unfinished rotation of profile %q created access key %s, which stays in IAM: delete it with \"aws iam delete-access-key --access-key-id %s\"\n",
-				opts.Profile, j.NewKey.AccessKeyID, j.NewKey.AccessKeyID)
+				config.Clip(opts.Profile), j.NewKey.AccessKeyID, j.NewKey.AccessKeyID)
 		}
 		if err := rs.RemoveRotation(opts.Profile); err != nil && !errors.Is(err, keystore.ErrNotFound) {
 			return fmt.Errorf("profile %q: removing the key rotation journal: %w", opts.Profile, err)
@@ -111,6 +111,6 @@ func removeRun(opts *RemoveOptions) error {
 		what = "keys"
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "Removed profile %q from the %s keyring (%s, %d cached sessions made from them).\n",
-		opts.Profile, store.Backend(), what, dropped)
+		config.Clip(opts.Profile), store.Backend(), what, dropped)
 	return nil
 }

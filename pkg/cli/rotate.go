@@ -161,10 +161,10 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 		opts.Audit(e)
 	}
 	if res.Recovery == rotate.RecoveryFinished {
-		fmt.Fprintf(opts.IO.ErrOut, "Finished the interrupted rotation of profile %q.\n", opts.Profile)
+		fmt.Fprintf(opts.IO.ErrOut, "Finished the interrupted rotation of profile %q.\n", config.Clip(opts.Profile))
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "Rotated the access key of profile %q: %s is stored in the %s keyring, %s is deleted.\n",
-		opts.Profile, res.NewKeyID, st.Backend(), res.OldKeyID)
+		config.Clip(opts.Profile), res.NewKeyID, st.Backend(), res.OldKeyID)
 	if res.SessionsDropped > 0 {
 		noun := "sessions"
 		if res.SessionsDropped == 1 {

@@ -61,7 +61,7 @@ func loadForSessions(load func() (*config.Config, error), w io.Writer, profile s
 	cfg, err := load()
 	if cfg == nil || cfg.HasSyntaxErrors() {
 		fmt.Fprintf(w, "credo: warning: the AWS config could not be read (%s); sessions of roles built on %q were kept: run \"credo clear\" once it is fixed\n",
-			firstLine(fmt.Sprint(err)), profile)
+			firstLine(fmt.Sprint(err)), config.Clip(profile))
 		return nil
 	}
 	return cfg

@@ -247,7 +247,7 @@ func (x *run) get(ctx context.Context, n *node, skip string) (aws.Credentials, b
 			// STS (and asks for an MFA code) again without saying why.
 			x.cacheWarned = true
 			fmt.Fprintf(x.r.Notice, "credo: warning: the session of profile %q could not be cached (%s); the next command will get a new one\n",
-				n.Profile.Name, oneLine(err.Error()))
+				config.Clip(n.Profile.Name), oneLine(err.Error()))
 		}
 	}
 	return c, false, nil

@@ -254,6 +254,6 @@ func (x *run) notePendingRotation(profile string) {
 		return
 	}
 	if _, err := rs.GetRotation(profile); err == nil {
-		fmt.Fprintf(x.r.Notice, "credo: note: a key rotation of profile %q was interrupted; run \"credo rotate %s\" to finish it\n", profile, profile)
+		fmt.Fprintf(x.r.Notice, "credo: note: a key rotation of profile %q was interrupted; run \"credo rotate %s\" to finish it\n", config.Clip(profile), config.Clip(profile))
 	}
 }
