@@ -24,7 +24,6 @@ import (
 	"github.com/credo-cli/credo/pkg/harden"
 	"github.com/credo-cli/credo/pkg/hint"
 	"github.com/credo-cli/credo/pkg/iostreams"
-	"github.com/credo-cli/credo/pkg/memstore"
 	"github.com/credo-cli/credo/pkg/output"
 	"github.com/credo-cli/credo/pkg/prompt"
 	"github.com/credo-cli/credo/pkg/server"
@@ -60,7 +59,7 @@ func NewCmdExec(f *Factory, runF func(*ExecOptions) error) *cobra.Command {
 		Log: func() *slog.Logger { return f.log }, Audit: f.audit, Now: f.env.Now}
 	if runtime.GOOS != "windows" {
 		opts.Replace = func(path string, argv, env []string) error {
-			return memstore.ForChild(func() error {
+			return harden.ForChild(func() error {
 				return harden.WithUserCoreLimit(func() error { return syscall.Exec(path, argv, env) })
 			})
 		}
@@ -253,8 +252,8 @@ func runChild(ctx context.Context, path string, argv, env []string, ios *iostrea
 	termSigs := make(chan os.Signal, 4)
 	signal.Notify(termSigs, terminalSignals...)
 	defer signal.Stop(termSigs)
-	// The command gets nothing credo holds in memory (memstore.ForChild).
-	if err := memstore.ForChild(func() error { return harden.WithUserCoreLimit(cmd.Start) }); err != nil {
+	// The command gets nothing credo holds in memory (harden.ForChild).
+	if err := harden.ForChild(func() error { return harden.WithUserCoreLimit(cmd.Start) }); err != nil {
 		return fmt.Errorf("running %s: %w", argv[0], err)
 	}
 	started(cmd.Process.Pid)

@@ -8,14 +8,13 @@ import (
 	"syscall"
 
 	"github.com/credo-cli/credo/pkg/harden"
-	"github.com/credo-cli/credo/pkg/memstore"
 )
 
 // execve replaces this process with the user's command, which gets the
 // core limit credo started with, and nothing credo holds in memory
-// (memstore.ForChild).
+// (harden.ForChild).
 func execve(path string, argv, env []string) error {
-	return memstore.ForChild(func() error {
+	return harden.ForChild(func() error {
 		return harden.WithUserCoreLimit(func() error { return syscall.Exec(path, argv, env) })
 	})
 }

@@ -9,7 +9,7 @@ import (
 	"os/exec"
 	"time"
 
-	"github.com/credo-cli/credo/pkg/memstore"
+	"github.com/credo-cli/credo/pkg/harden"
 )
 
 // OpenCommand returns the command that opens a URL: $BROWSER when it is set
@@ -58,7 +58,7 @@ func Opener(getenv func(string) string, goos string, stderr io.Writer) func(ctx 
 		}
 		// A browser started cold outlives credo, and runs whatever it
 		// is given: it gets nothing credo holds in memory.
-		if err := memstore.ForChild(cmd.Start); err != nil {
+		if err := harden.ForChild(cmd.Start); err != nil {
 			return fail(err)
 		}
 		done := make(chan error, 1)

@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/credo-cli/credo/pkg/harden"
 	"github.com/credo-cli/credo/pkg/keystore/item"
 	"github.com/credo-cli/credo/pkg/testing/testsvc"
 )
@@ -310,7 +311,7 @@ func TestForChildKeepsMemoryFromTheCommand(t *testing.T) {
 		cmd.Stdout = &out
 		start := cmd.Start
 		if isolated {
-			start = func() error { return ForChild(cmd.Start) }
+			start = func() error { return harden.ForChild(cmd.Start) }
 		}
 		if err := start(); err != nil {
 			t.Fatal(err)

@@ -1,6 +1,6 @@
 //go:build linux
 
-package memstore
+package harden
 
 import (
 	"runtime"
@@ -10,7 +10,7 @@ import (
 
 // ForChild runs start, which starts (or becomes, by execve) a command that
 // credo hands credentials to, so that the command gets nothing of what
-// credo holds in memory: start runs on an OS thread of its own whose session
+// credo holds in memory (package memstore): start runs on an OS thread of its own whose session
 // keyring is a new, empty one that links only the user keyring (as a login's
 // does), and a process inherits the keyrings of the thread that started it.
 // Without this, the command would possess credo's keyring through the
