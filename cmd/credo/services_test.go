@@ -8,13 +8,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -70,15 +69,6 @@ func cmdNeed(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
 // cmdMoto starts moto_server as STS and IAM, creates the user alice (keys
 // in $WORK/alice.keys) and the roles role1, role2 and role3 that trust the
 // account, then turns signature checking on and proves it is on. It sets
@@ -90,32 +80,43 @@ func cmdMoto(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: moto")
 	}
 	bin := needTool(ts, "moto_server")
-	port, err := freePort()
-	ts.Check(err)
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	// Port 0: moto_server binds a port the kernel chooses and names it in
+	// its log. (A port found free beforehand could be taken by another
+	// test's connection before moto_server binds it.)
+	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", "0")
 	cmd.Env = append(os.Environ(), "INITIAL_NO_AUTH_ACTION_COUNT=100000", "MOTO_ENABLE_RECORDING=1",
 		"MOTO_RECORDER_FILEPATH="+filepath.Join(ts.Getenv("WORK"), "moto-requests.jsonl"))
-	logf, err := os.Create(filepath.Join(ts.Getenv("WORK"), "moto.log"))
+	logPath := filepath.Join(ts.Getenv("WORK"), "moto.log")
+	logf, err := os.Create(logPath)
 	ts.Check(err)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	ts.Check(cmd.Start())
+	exited := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(exited)
+	}()
 	ts.Defer(func() {
 		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+		<-exited
 		logf.Close()
 	})
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(url + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-			break
+	running := regexp.MustCompile(`Running on (http://127\.0\.0\.1:\d+)`)
+	url := ""
+	for deadline := time.Now().Add(30 * time.Second); url == ""; {
+		log, _ := os.ReadFile(logPath)
+		if m := running.FindSubmatch(log); m != nil {
+			url = string(m[1])
+			continue
+		}
+		select {
+		case <-exited:
+			ts.Fatalf("moto_server exited:\n%s", log)
+		case <-time.After(100 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			ts.Fatalf("moto_server did not start: %v", err)
+			ts.Fatalf("moto_server did not start within 30s:\n%s", log)
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
