@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -63,7 +65,8 @@ func printError(out, w io.Writer, err error) int {
 	}
 	// Several configuration problems come as one line each, at most
 	// maxErrorLines of them.
-	lines := strings.Split(strings.TrimSpace(err.Error()), "\n")
+	msg, h := explainErrno(err)
+	lines := strings.Split(strings.TrimSpace(msg), "\n")
 	for i, line := range lines {
 		if i == maxErrorLines && len(lines) > maxErrorLines+1 {
 			fmt.Fprintf(w, "credo: ... and %d more problems\n", len(lines)-i)
@@ -71,7 +74,7 @@ func printError(out, w io.Writer, err error) int {
 		}
 		fmt.Fprintf(w, "credo: %s\n", clipLine(line))
 	}
-	if h := hint.Of(err); h != "" {
+	if h != "" {
 		fmt.Fprintf(w, "credo: hint: %s\n", clipLine(h))
 	}
 	var fe *FlagError
@@ -79,6 +82,19 @@ func printError(out, w io.Writer, err error) int {
 		return exitUsage
 	}
 	return exitError
+}
+
+// explainErrno returns err's message and hint, with the system's terse
+// words for a path too long (a 1 KB folder name in a setting) replaced by
+// what happened and what to do.
+func explainErrno(err error) (msg, h string) {
+	msg, h = err.Error(), hint.Of(err)
+	// The text too: the settings package keeps a problem's words, not its error.
+	if errors.Is(err, syscall.ENAMETOOLONG) || strings.Contains(msg, syscall.ENAMETOOLONG.Error()) {
+		msg = strings.ReplaceAll(msg, syscall.ENAMETOOLONG.Error(), "a name in this path is too long for the file system")
+		h = cmp.Or(h, "shorten that path (the variable or setting that names it): each folder or file name in it must fit in 255 bytes")
+	}
+	return msg, h
 }
 
 // Bounds of what an error prints, whatever the input (a 1 MB profile name,
