@@ -487,6 +487,8 @@ func (s *soak) hostileInputs() (row, error) {
 			return os.Mkdir(filepath.Join(h, ".aws", "config"), 0o700)
 		}, args: []string{"export", "dev"}},
 		{name: "an unknown profile", config: base, args: []string{"export", "nope"}},
+		{name: "a 1 KB folder name in AWS_CONFIG_FILE", config: base, env: []string{"AWS_CONFIG_FILE=" + filepath.Join(s.dir, strings.Repeat("d", 1000), "config")}, args: []string{"export", "dev"}},
+		{name: "a 1 KB folder name in CREDO_FILE_DIR", config: base, env: []string{"CREDO_FILE_DIR=" + filepath.Join(s.dir, strings.Repeat("d", 1000))}, args: []string{"export", "dev"}},
 		// credo's settings.
 		{name: "an unknown backend", config: base, env: []string{"CREDO_BACKEND=nope"}, args: []string{"export", "dev"}},
 		{name: "a bad duration setting", config: base, env: []string{"CREDO_MIN_TTL=soon"}, args: []string{"export", "dev"}},
