@@ -170,3 +170,37 @@ func TestExecServerCtrlBackslashOnATerminal(t *testing.T) {
 		t.Errorf("the command got SIGQUIT %d times, want once", strings.Count(string(got), "quit"))
 	}
 }
+
+// TestInterruptedWaitSaysSo: Ctrl-C or SIGTERM while credo waits for a
+// credential_process ends it with one line that says credo was
+// interrupted, not Go's "context canceled".
+func TestInterruptedWaitSaysSo(t *testing.T) {
+	dir := t.TempDir()
+	ready := filepath.Join(dir, "ready")
+	script := filepath.Join(dir, "slow.sh")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\ntouch \"$READY\"\nexec sleep 30\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	env := testHome(t, "[profile slow]\ncredential_process = "+script+"\n", stsfake.NewTest(t))
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		_ = os.Remove(ready)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		cmd := exec.CommandContext(ctx, "credo", "export", "slow")
+		cmd.Env = append(env, "READY="+ready)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		waitForFile(t, ctx, ready)
+		if err := cmd.Process.Signal(sig); err != nil {
+			t.Fatal(err)
+		}
+		err := cmd.Wait()
+		cancel()
+		lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+		if err == nil || len(lines) != 1 || !strings.HasSuffix(lines[0], "credo was interrupted (Ctrl-C or a signal)") {
+			t.Errorf("%v: %v; stderr:\n%s", sig, err, stderr.String())
+		}
+	}
+}

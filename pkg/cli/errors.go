@@ -2,6 +2,7 @@ package cli
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -84,15 +85,20 @@ func printError(out, w io.Writer, err error) int {
 	return exitError
 }
 
-// explainErrno returns err's message and hint, with the system's terse
-// words for a path too long (a 1 KB folder name in a setting) replaced by
-// what happened and what to do.
+// explainErrno returns err's message and hint, with Go's and the system's
+// terse words for a path too long (a 1 KB folder name in a setting) and for
+// an interrupted wait ("context canceled") replaced by what happened and
+// what to do.
 func explainErrno(err error) (msg, h string) {
 	msg, h = err.Error(), hint.Of(err)
 	// The text too: the settings package keeps a problem's words, not its error.
 	if errors.Is(err, syscall.ENAMETOOLONG) || strings.Contains(msg, syscall.ENAMETOOLONG.Error()) {
 		msg = strings.ReplaceAll(msg, syscall.ENAMETOOLONG.Error(), "a name in this path is too long for the file system")
 		h = cmp.Or(h, "shorten that path (the variable or setting that names it): each folder or file name in it must fit in 255 bytes")
+	}
+	if errors.Is(err, context.Canceled) {
+		// Ctrl-C or SIGTERM stopped what credo was waiting for.
+		msg = strings.ReplaceAll(msg, context.Canceled.Error(), "stopped: credo was interrupted (Ctrl-C or a signal)")
 	}
 	return msg, h
 }
