@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,7 +48,9 @@ func TestAddThenListOnEveryBackend(t *testing.T) {
 				"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(home, ".aws", "credentials"),
 				"XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
 			)
-			profile := "backend-" + strings.ReplaceAll(tc.backend, "-", "") + "-" + filepath.Base(home)
+			// A name no other run shares: the keyctl backend's items live in
+			// the user keyring, which every process of the user sees.
+			profile := fmt.Sprintf("backend-%s-%d-%d", strings.ReplaceAll(tc.backend, "-", ""), os.Getpid(), time.Now().UnixNano()%1e6)
 			script := `printf 'AKIAIOSFODNN7EXAMPLE\n%s\n' "$SECRET" | credo add "$P" && credo list && credo list --json && credo remove "$P" --force && credo list`
 			args := append(append([]string{}, wrap...), "sh", "-c", script)
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
