@@ -63,7 +63,7 @@ func (f *Factory) lazyConfig() (*config.Config, error) {
 func (f *Factory) Store() (keystore.Store, error) {
 	f.storeOnce.Do(func() {
 		s := f.settings
-		mem := &memstore.Store{}
+		mem := &memstore.Store{CreateLock: f.fileLock(context.Background())}
 		var sessionMemory keystore.SessionMemory
 		if s.SessionMemory {
 			sessionMemory = mem

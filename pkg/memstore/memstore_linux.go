@@ -25,8 +25,19 @@ const perm = 0x3f010000
 // reads search from the session keyring and create nothing; the first write
 // creates credo's keyring.
 type Store struct {
+	// CreateLock, when set, is held while credo's keyring is created (credo
+	// passes its single-flight lock). add_key of a keyring does not return
+	// one of the same name already linked: it makes a new one that replaces
+	// the link, so two processes creating credo's keyring at once would
+	// each make one, and the keys put into the first would be lost with it.
+	CreateLock func(key string) (unlock func(), err error)
+
 	ring int
 }
+
+// beforeCreate, when set (by tests), runs just before credo's keyring is
+// created.
+var beforeCreate func()
 
 func unavailable(what string, err error) error {
 	return fmt.Errorf("%w: %s: %v", ErrUnavailable, what, err)
@@ -126,7 +137,19 @@ func (s *Store) ensure() (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if id == 0 && s.CreateLock != nil {
+		// Under the lock, look again: another process may have made it.
+		if unlock, err := s.CreateLock("memory keyring " + strconv.Itoa(session)); err == nil {
+			defer unlock()
+			if session, id, err = find(); err != nil {
+				return 0, err
+			}
+		}
+	}
 	if id == 0 {
+		if beforeCreate != nil {
+			beforeCreate()
+		}
 		if id, err = unix.AddKey("keyring", RingName, nil, session); err != nil {
 			return 0, unavailable("creating credo's keyring", err)
 		}

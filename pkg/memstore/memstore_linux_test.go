@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -22,6 +23,14 @@ import (
 
 func TestMain(m *testing.M) {
 	testsvc.OwnSessionKeyring()
+	if lockFile := os.Getenv("MEMSTORE_HELPER_CREATE"); lockFile != "" {
+		s := Store{CreateLock: flockFunc(lockFile)}
+		now := time.Now()
+		if err := s.SetSession("ns", "second", "ck", session("ASIASECOND", now.Add(time.Hour)), now); err != nil {
+			os.Stdout.WriteString(err.Error() + "\n")
+		}
+		return
+	}
 	if os.Getenv("MEMSTORE_HELPER_USERLINK") != "" {
 		user, _ := unix.KeyctlGetKeyringID(unix.KEY_SPEC_USER_KEYRING, false)
 		session, _ := unix.KeyctlGetKeyringID(unix.KEY_SPEC_SESSION_KEYRING, false)
@@ -399,5 +408,69 @@ func TestOtherUsersKeyringsAreNotUsed(t *testing.T) {
 	}()
 	if err := <-errc; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// flockFunc is a CreateLock on the file path, as credo's single-flight lock
+// is.
+func flockFunc(path string) func(string) (func(), error) {
+	return func(string) (func(), error) {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+		if err != nil {
+			return nil, err
+		}
+		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+			f.Close()
+			return nil, err
+		}
+		return func() { f.Close() }, nil
+	}
+}
+
+// TestConcurrentCreationKeepsBothKeys: two processes that both find no
+// keyring of credo's and both create one. add_key replaces the first one's
+// link with the second's, so without CreateLock the keys written into the
+// first are lost. The second process starts while the first is about to
+// create the keyring.
+func TestConcurrentCreationKeepsBothKeys(t *testing.T) {
+	need(t)
+	sessionRing, ring, err := find()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ring != 0 {
+		if _, err := unix.KeyctlInt(unix.KEYCTL_UNLINK, ring, sessionRing, 0, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lockFile := filepath.Join(t.TempDir(), "create.lock")
+	var out strings.Builder
+	other := exec.Command(os.Args[0], "-test.run=^$")
+	other.Env = append(os.Environ(), "MEMSTORE_HELPER_CREATE="+lockFile)
+	other.Stdout = &out
+	beforeCreate = func() {
+		beforeCreate = nil
+		if err := other.Start(); err != nil {
+			t.Error(err)
+			return
+		}
+		// Long enough for the other process to find no keyring and, without
+		// the lock, to make its own and store its session in it.
+		time.Sleep(500 * time.Millisecond)
+	}
+	defer func() { beforeCreate = nil }()
+	s := Store{CreateLock: flockFunc(lockFile)}
+	now := time.Now()
+	if err := s.SetSession("ns", "first", "ck", session("ASIAFIRST", now.Add(time.Hour)), now); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Wait(); err != nil || out.Len() != 0 {
+		t.Fatalf("the other process: %v %s", err, out.String())
+	}
+	var fresh Store
+	for _, p := range []string{"first", "second"} {
+		if _, err := fresh.FindSession("ns", p, "ck", now); err != nil {
+			t.Errorf("session of %s lost: %v", p, err)
+		}
 	}
 }

@@ -13,7 +13,10 @@ import (
 // Store is unavailable on this system: every call reports ErrUnavailable,
 // and credo keeps sessions in its keyring (see docs/architecture.md for the
 // way to an agent here).
-type Store struct{}
+type Store struct {
+	// CreateLock is unused here (see the Linux store).
+	CreateLock func(key string) (unlock func(), err error)
+}
 
 func unavailable() error {
 	return fmt.Errorf("%w: no kernel key store on %s", ErrUnavailable, runtime.GOOS)
