@@ -3,10 +3,13 @@
 package main
 
 import (
+	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/credo-cli/credo/pkg/testing/stsfake"
 )
@@ -54,4 +57,57 @@ echo "credo $soft"`)
 	if out := run("exec", "dev", "--", "sh", "-c", `echo "child $(ulimit -S -c)"`); out != "child 4\n" {
 		t.Errorf("the command's core limit through the front: %q, want 4", out)
 	}
+}
+
+// TestFrontHasNoCoreDumps: the front (cmd/credo), which reads cached
+// sessions itself, sets its own core limit to 0 too. It is caught alive by
+// giving it a standard output that is full: `credo version` (which the
+// front answers alone) blocks writing it.
+func TestFrontHasNoCoreDumps(t *testing.T) {
+	var l syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_CORE, &l); err != nil || l.Max < 4096 {
+		t.Skipf("the hard core limit is %d (%v): cannot start credo with a soft limit above 0", l.Max, err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	// Fill the pipe: nothing reads it until the end.
+	chunk := make([]byte, 4096)
+	for {
+		if err := w.SetWriteDeadline(time.Now().Add(100 * time.Millisecond)); err != nil {
+			t.Skipf("pipe without deadlines: %v", err)
+		}
+		if _, err := w.Write(chunk); err != nil {
+			break
+		}
+	}
+	cmd := exec.Command("sh", "-c", `ulimit -S -c 4 && exec credo version`)
+	cmd.Env = testHome(t, "", stsfake.NewTest(t))
+	cmd.Stdout = w
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	defer func() {
+		r.Close() // the front's write fails; it exits
+		_ = cmd.Wait()
+	}()
+	limits := fmt.Sprintf("/proc/%d/limits", cmd.Process.Pid)
+	comm := fmt.Sprintf("/proc/%d/comm", cmd.Process.Pid)
+	var last string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		c, _ := os.ReadFile(comm)
+		b, _ := os.ReadFile(limits)
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "Max core file size") {
+				last = strings.TrimSpace(string(c)) + ": " + line
+			}
+		}
+		if f := strings.Fields(last); len(f) > 5 && f[0] == "credo:" && f[5] == "0" {
+			return
+		}
+	}
+	t.Fatalf("the front's core limit: %q, want a soft limit of 0", last)
 }
