@@ -40,10 +40,18 @@ func TestExecServerPassesSignalsAndStatus(t *testing.T) {
 // status and standard error.
 func signalExecServer(t *testing.T, env []string, flag, script string, sig syscall.Signal) (int, string) {
 	t.Helper()
+	return signalCredo(t, env, sig, "exec", flag, "dev", "--", "sh", "-c", script)
+}
+
+// signalCredo starts credo with args, waits for what it runs to create
+// $READY, sends sig to credo, and returns credo's exit status (it must
+// fail) and standard error.
+func signalCredo(t *testing.T, env []string, sig syscall.Signal, args ...string) (int, string) {
+	t.Helper()
 	ready := filepath.Join(t.TempDir(), "ready")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "credo", "exec", flag, "dev", "--", "sh", "-c", script)
+	cmd := exec.CommandContext(ctx, "credo", args...)
 	cmd.Env = append(env, "READY="+ready)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -175,32 +183,16 @@ func TestExecServerCtrlBackslashOnATerminal(t *testing.T) {
 // credential_process ends it with one line that says credo was
 // interrupted, not Go's "context canceled".
 func TestInterruptedWaitSaysSo(t *testing.T) {
-	dir := t.TempDir()
-	ready := filepath.Join(dir, "ready")
-	script := filepath.Join(dir, "slow.sh")
+	script := filepath.Join(t.TempDir(), "slow.sh")
 	if err := os.WriteFile(script, []byte("#!/bin/sh\ntouch \"$READY\"\nexec sleep 30\n"), 0o700); err != nil {
 		t.Fatal(err)
 	}
 	env := testHome(t, "[profile slow]\ncredential_process = "+script+"\n", stsfake.NewTest(t))
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
-		_ = os.Remove(ready)
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		cmd := exec.CommandContext(ctx, "credo", "export", "slow")
-		cmd.Env = append(env, "READY="+ready)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		waitForFile(t, ctx, ready)
-		if err := cmd.Process.Signal(sig); err != nil {
-			t.Fatal(err)
-		}
-		err := cmd.Wait()
-		cancel()
-		lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
-		if err == nil || len(lines) != 1 || !strings.HasSuffix(lines[0], "credo was interrupted (Ctrl-C or a signal)") {
-			t.Errorf("%v: %v; stderr:\n%s", sig, err, stderr.String())
+		_, stderr := signalCredo(t, env, sig, "export", "slow")
+		lines := strings.Split(strings.TrimSpace(stderr), "\n")
+		if len(lines) != 1 || !strings.HasSuffix(lines[0], "credo was interrupted (Ctrl-C or a signal)") {
+			t.Errorf("%v: stderr:\n%s", sig, stderr)
 		}
 	}
 }
