@@ -60,9 +60,11 @@ func (s *ptySession) answer(prompt, line string) {
 // wait returns the exit error and everything the terminal showed.
 func (s *ptySession) wait() (error, string) {
 	err := s.cmd.Wait()
+	// The copy of the screen ends when the terminal has nothing more to
+	// read; on a loaded machine that can take seconds after the exit.
 	select {
 	case <-s.done:
-	case <-time.After(5 * time.Second):
+	case <-s.ctx.Done():
 	}
 	return err, s.screen.String()
 }
