@@ -97,6 +97,10 @@ func TestImportAWSVaultOnEveryBackend(t *testing.T) {
 	} {
 		t.Run(tc.backend, func(t *testing.T) {
 			home := t.TempDir()
+			// Credo's keyring is not what this test checks: a cheap one.
+			if err := cheapKeyring(filepath.Join(home, "credo-keyring"), "credo test"); err != nil {
+				t.Fatal(err)
+			}
 			env, wrap := tc.setup(t, home)
 			env = append(env,
 				"PATH="+os.Getenv("PATH"), "HOME="+home, "AWS_VAULT_BACKEND="+tc.backend,
