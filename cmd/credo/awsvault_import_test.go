@@ -103,7 +103,7 @@ func TestImportAWSVaultOnEveryBackend(t *testing.T) {
 			}
 			env, wrap := tc.setup(t, home)
 			env = append(env,
-				"PATH="+os.Getenv("PATH"), "HOME="+home, "AWS_VAULT_BACKEND="+tc.backend,
+				"PATH="+os.Getenv("PATH"), raceEnv(), "HOME="+home, "AWS_VAULT_BACKEND="+tc.backend,
 				"CREDO_BACKEND=file", "CREDO_FILE_DIR="+filepath.Join(home, "credo-keyring"), "CREDO_FILE_PASSPHRASE=credo test",
 				"AWS_CONFIG_FILE="+filepath.Join(home, ".aws", "config"),
 				"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(home, ".aws", "credentials"),
@@ -170,7 +170,7 @@ func TestImportAWSVault720Fixture(t *testing.T) {
 	run := func(t *testing.T, home string, extra ...string) (string, string, int) {
 		t.Helper()
 		cmd := exec.Command("credo", "import", "aws-vault")
-		cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + home,
+		cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), raceEnv(), "HOME=" + home,
 			"CREDO_BACKEND=file", "CREDO_FILE_DIR=" + filepath.Join(home, "credo-keyring"), "CREDO_FILE_PASSPHRASE=credo test",
 			"AWS_CONFIG_FILE=" + filepath.Join(home, ".aws", "config"), "XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
 			"AWS_VAULT_BACKEND=file", "AWS_VAULT_FILE_PASSPHRASE=aws-vault 7.2.0 fixture"}, extra...)
@@ -255,7 +255,7 @@ func TestImportAWSVault720Fixture(t *testing.T) {
 	t.Run("a profile aws-vault does not hold", func(t *testing.T) {
 		home := setup(t)
 		cmd := exec.Command("credo", "import", "aws-vault", "dev", "nope")
-		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "CREDO_BACKEND=file", "CREDO_FILE_DIR=" + filepath.Join(home, "credo-keyring"),
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), raceEnv(), "HOME=" + home, "CREDO_BACKEND=file", "CREDO_FILE_DIR=" + filepath.Join(home, "credo-keyring"),
 			"CREDO_FILE_PASSPHRASE=x", "AWS_CONFIG_FILE=" + filepath.Join(home, ".aws", "config"), "AWS_VAULT_BACKEND=file", "AWS_VAULT_FILE_PASSPHRASE=aws-vault 7.2.0 fixture"}
 		out, err := cmd.CombinedOutput()
 		if err == nil || !strings.Contains(string(out), `credo: profile "nope": no keys in aws-vault's file keyring`) {

@@ -43,7 +43,7 @@ func TestAddThenListOnEveryBackend(t *testing.T) {
 			home := t.TempDir()
 			env, wrap := tc.setup(t, home)
 			env = append(env,
-				"PATH="+os.Getenv("PATH"), "HOME="+home, "CREDO_BACKEND="+tc.backend,
+				"PATH="+os.Getenv("PATH"), raceEnv(), "HOME="+home, "CREDO_BACKEND="+tc.backend,
 				"AWS_CONFIG_FILE="+filepath.Join(home, ".aws", "config"),
 				"AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(home, ".aws", "credentials"),
 				"XDG_CONFIG_HOME="+filepath.Join(home, ".config"),

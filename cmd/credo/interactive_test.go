@@ -77,7 +77,7 @@ func interactiveEnv(t *testing.T) (env []string, home string) {
 		t.Fatal(err)
 	}
 	return []string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + home, "TERM=dumb",
+		"PATH=" + os.Getenv("PATH"), raceEnv(), "HOME=" + home, "TERM=dumb",
 		"AWS_CONFIG_FILE=" + filepath.Join(home, ".aws", "config"),
 		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, ".aws", "credentials"),
 		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),

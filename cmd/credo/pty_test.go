@@ -33,7 +33,7 @@ func testHome(t *testing.T, config string, sts *stsfake.Server) []string {
 		t.Fatal(err)
 	}
 	env := []string{
-		"PATH=" + os.Getenv("PATH"),
+		"PATH=" + os.Getenv("PATH"), raceEnv(),
 		"HOME=" + home,
 		"USER=tester",
 		"XDG_RUNTIME_DIR=" + filepath.Join(dir, "run"),

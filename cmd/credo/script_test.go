@@ -16,6 +16,15 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// A program built with -race sleeps a second at exit (the race
+	// detector's atexit_sleep_ms), and these tests start hundreds of them:
+	// credo, credo-core and the helpers are this binary. Races are still
+	// reported, and still fail the command (exit 66). testscript passes
+	// GORACE on to the scripts; the tests that build an environment of
+	// their own add raceEnv().
+	if os.Getenv("GORACE") == "" {
+		os.Setenv("GORACE", "atexit_sleep_ms=0")
+	}
 	// Every process of these tests shares one session keyring, as the
 	// processes of one login do, and shares it with nothing else.
 	testsvc.OwnSessionKeyring()
@@ -38,6 +47,9 @@ func TestMain(m *testing.M) {
 		"memory-peek": memoryPeek,
 	})
 }
+
+// raceEnv is the GORACE setting for an environment a test builds itself.
+func raceEnv() string { return "GORACE=" + os.Getenv("GORACE") }
 
 // TestScript runs the scenarios in testdata/script. Each gets its own HOME,
 // AWS config files and file keyring under $WORK, and nothing that could

@@ -245,7 +245,7 @@ func TestCachedExportOnPassRunsNoGPG(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := []string{
-		"PATH=" + wrap + ":" + os.Getenv("PATH"), "HOME=" + home,
+		"PATH=" + wrap + ":" + os.Getenv("PATH"), raceEnv(), "HOME=" + home,
 		"GNUPGHOME=" + gnupg, "PASSWORD_STORE_DIR=" + storeDir, "CREDO_PASS_DIR=" + storeDir, "CREDO_BACKEND=pass",
 		"AWS_CONFIG_FILE=" + filepath.Join(home, ".aws", "config"),
 		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, ".aws", "credentials"),
