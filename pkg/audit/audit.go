@@ -34,9 +34,6 @@ import (
 // FileName is the log's name in credo's state folder.
 const FileName = "audit.log"
 
-// DefaultMaxSize is the size past which the log is rotated (audit_max_size).
-const DefaultMaxSize = 10 << 20
-
 // The ways credentials are handed out (Entry.Via).
 const (
 	ViaExec              = "exec"

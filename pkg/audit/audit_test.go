@@ -238,8 +238,8 @@ func TestReadSkipsBrokenLines(t *testing.T) {
 func TestConfig(t *testing.T) {
 	env := map[string]string{"XDG_STATE_HOME": "/state", "HOME": "/home/u"}
 	getenv := func(k string) string { return env[k] }
-	c := NewConfig(true, DefaultMaxSize, getenv)
-	if c.Off || c.MaxSize != DefaultMaxSize || c.Path != filepath.Join("/state", "credo", FileName) {
+	c := NewConfig(true, 10<<20, getenv)
+	if c.Off || c.MaxSize != 10<<20 || c.Path != filepath.Join("/state", "credo", FileName) {
 		t.Fatalf("defaults: %+v", c)
 	}
 	if c := NewConfig(false, 0, getenv); !c.Off || c.MaxSize != 4<<10 {
