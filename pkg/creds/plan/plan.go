@@ -9,6 +9,7 @@
 package plan
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -297,21 +298,18 @@ func planPassThrough(base *Step, target, root *config.Profile, opts Options, hea
 	if !base.LongTerm() || opts.NoSession {
 		return planTarget(base, root, opts, header)
 	}
-	d := opts.Duration
-	if d == 0 {
-		d = target.Duration
-	}
-	if d == 0 {
-		d = root.Duration
-	}
-	if d == 0 {
-		d = DefaultSessionDuration
-	}
-	s := &Step{Kind: KindSession, Profile: target, Path: base.Path, Source: base, Serial: target.MFASerial, MFAFrom: target, Duration: d}
+	d := cmp.Or(opts.Duration, target.Duration, root.Duration, DefaultSessionDuration)
+	return sessionStep(base, target, d, header)
+}
+
+// sessionStep is the GetSessionToken step that p (its MFA serial, its name
+// in the cache key) takes over base's long-term keys for d.
+func sessionStep(base *Step, p *config.Profile, d time.Duration, header string) (*Step, error) {
+	s := &Step{Kind: KindSession, Profile: p, Path: base.Path, Source: base, Serial: p.MFASerial, MFAFrom: p, Duration: d}
 	if err := checkRange(s, d, MaxSessionTokenTime, "a session token"); err != nil {
 		return nil, err
 	}
-	s.desc = fmt.Sprintf("step=session profile=%s serial=%s duration=%d\n", target.Name, s.Serial, int64(d/time.Second))
+	s.desc = fmt.Sprintf("step=session profile=%s serial=%s duration=%d\n", p.Name, s.Serial, int64(d/time.Second))
 	s.CacheKey = digest(header + base.desc + s.desc)
 	return s, nil
 }
@@ -336,20 +334,7 @@ func planTarget(base *Step, p *config.Profile, opts Options, header string) (*St
 		base.CacheKey = digest(header + base.desc + webIdentityDesc(base))
 		return base, nil
 	case base.LongTerm() && !opts.NoSession:
-		d := opts.Duration
-		if d == 0 {
-			d = p.Duration
-		}
-		if d == 0 {
-			d = DefaultSessionDuration
-		}
-		s := &Step{Kind: KindSession, Profile: p, Path: base.Path, Source: base, Serial: p.MFASerial, MFAFrom: p, Duration: d}
-		if err := checkRange(s, d, MaxSessionTokenTime, "a session token"); err != nil {
-			return nil, err
-		}
-		s.desc = fmt.Sprintf("step=session profile=%s serial=%s duration=%d\n", p.Name, s.Serial, int64(d/time.Second))
-		s.CacheKey = digest(header + base.desc + s.desc)
-		return s, nil
+		return sessionStep(base, p, cmp.Or(opts.Duration, p.Duration, DefaultSessionDuration), header)
 	}
 	// Long-term keys with --no-session, or credentials that are already
 	// what the source gives: handed out as they are, never cached.
