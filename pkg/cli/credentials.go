@@ -70,7 +70,7 @@ func (f *Factory) retrieve(ctx context.Context, req credRequest) (retrieved, err
 		NewSTS:         creds.NewSTSFunc(creds.STSOptions{Getenv: getenv, Log: f.log}),
 		Prompt:         &lazyPrompter{f: f, account: chain[0].Raw["ykman_account"]},
 		MFAToken:       req.MFAToken,
-		ProcessTimeout: processTimeout(f.settings.CredentialProcessTimeout),
+		ProcessTimeout: f.settings.CredentialProcessTimeout,
 		ReadMFAToken:   f.stdinCode,
 		Getenv:         getenv,
 		Now:            f.env.Now,
@@ -85,15 +85,6 @@ func (f *Factory) retrieve(ctx context.Context, req credRequest) (retrieved, err
 		return retrieved{}, err
 	}
 	return retrieved{Creds: c, Region: output.Region(req.Region, chain[0].Region, f.env.Getenv), RoleARN: chain[0].RoleARN, Origin: origin}, nil
-}
-
-// processTimeout turns the credential_process_timeout setting into
-// Resolver.ProcessTimeout: the setting's 0 means no limit.
-func processTimeout(d time.Duration) time.Duration {
-	if d == 0 {
-		return -1
-	}
-	return d
 }
 
 // lazyPrompter builds the prompt driver only when a code is needed, so a

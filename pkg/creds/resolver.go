@@ -66,8 +66,9 @@ type Resolver struct {
 	// region and endpoint settings apply to the whole chain. See NewSTSFunc.
 	NewSTS func(p *config.Profile, creds aws.CredentialsProvider) STSAPI
 	Prompt prompt.Prompter
-	// ProcessTimeout bounds a profile's credential_process: 0 means
-	// DefaultProcessTimeout, a negative value no limit.
+	// ProcessTimeout bounds a profile's credential_process: 0 (or less)
+	// means no limit, as the credential_process_timeout setting's 0 does;
+	// its default is the setting's, defined in pkg/settings only.
 	ProcessTimeout time.Duration
 	// MFAToken is the code given with --mfa-token; "-" means ReadMFAToken's.
 	MFAToken string

@@ -512,6 +512,15 @@ func TestErrors(t *testing.T) {
 			errWant: []string{`profile "p": credential_process failed: exit status 87`},
 		},
 		{
+			// Nothing tested the bound before; with it broken this case
+			// waits 30s and reports no timeout.
+			name:    "credential_process running past ProcessTimeout is stopped",
+			setup:   func(e *env) { e.r.ProcessTimeout = 300 * time.Millisecond },
+			chain:   []*config.Profile{{Name: "p", CredentialProcess: `exec sleep 30`}},
+			errWant: []string{`profile "p": credential_process did not finish within 300ms; credo stopped it`},
+			hint:    "raise credential_process_timeout (CREDO_CREDENTIAL_PROCESS_TIMEOUT)",
+		},
+		{
 			name:    "a loop report for another chain is a failure like any other",
 			chain:   []*config.Profile{{Name: "p", CredentialProcess: `echo '{"CredoCredentialProcessLoop":["other"]}'; exit 1`}},
 			errWant: []string{`profile "p": credential_process failed: exit status 1`},

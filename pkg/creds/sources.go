@@ -87,9 +87,6 @@ type processOutput struct {
 
 // Bounds of a credential_process (issue 11, item 5).
 const (
-	// DefaultProcessTimeout is how long a credential_process may run when
-	// Resolver.ProcessTimeout is zero (the Go SDK's default too).
-	DefaultProcessTimeout = time.Minute
 	// MaxProcessOutput bounds the standard output read from it: the format
 	// is one small JSON object.
 	MaxProcessOutput = 64 << 10
@@ -231,17 +228,9 @@ func readBounded(r io.Reader, max int) ([]byte, bool) {
 	return buf.Bytes(), false
 }
 
-// processTimeout is the bound of a credential_process: the Resolver's, or
-// DefaultProcessTimeout; negative means none.
+// processTimeout is the bound of a credential_process; 0 means none.
 func (x *run) processTimeout() time.Duration {
-	switch t := x.r.ProcessTimeout; {
-	case t == 0:
-		return DefaultProcessTimeout
-	case t < 0:
-		return 0
-	default:
-		return t
-	}
+	return max(x.r.ProcessTimeout, 0)
 }
 
 // notePendingRotation tells the user, once, about a key rotation of profile
