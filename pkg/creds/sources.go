@@ -19,6 +19,7 @@ import (
 	"github.com/credo-cli/credo/pkg/creds/plan"
 	"github.com/credo-cli/credo/pkg/hint"
 	"github.com/credo-cli/credo/pkg/keystore"
+	"github.com/credo-cli/credo/pkg/settings"
 )
 
 // source returns the credentials of a step that makes no STS call.
@@ -97,8 +98,11 @@ const (
 )
 
 // ProcessTimeoutSetting names the setting of Resolver.ProcessTimeout, for
-// the timeout's hint.
-const ProcessTimeoutSetting = "credential_process_timeout (CREDO_CREDENTIAL_PROCESS_TIMEOUT)"
+// the timeout's hint, as settings.Keys spells it.
+var ProcessTimeoutSetting = func() string {
+	k := settings.Lookup("credential_process_timeout")
+	return k.Name + " (" + k.Env + ")"
+}()
 
 // runCredentialProcess runs command through the system shell, as the AWS
 // CLI does, with ProcessChainVar set to chain in env, and parses its
