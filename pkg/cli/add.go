@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/credo-cli/credo/pkg/cmdline"
 	"github.com/credo-cli/credo/pkg/config"
 	"github.com/credo-cli/credo/pkg/doctor"
 	"github.com/credo-cli/credo/pkg/hint"
@@ -251,13 +252,11 @@ func readKeys(opts *AddOptions) (id, secret string, err error) {
 // profileArg is the profile named on the command line, else $AWS_PROFILE,
 // else "default".
 func profileArg(f *Factory, args []string) string {
-	if len(args) > 0 && args[0] != "" {
-		return args[0]
+	var named string
+	if len(args) > 0 {
+		named = args[0]
 	}
-	if p := f.env.Getenv("AWS_PROFILE"); p != "" {
-		return p
-	}
-	return "default"
+	return cmdline.Profile(named, f.env.Getenv)
 }
 
 var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)

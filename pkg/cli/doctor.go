@@ -20,6 +20,7 @@ import (
 
 	"github.com/credo-cli/credo/pkg/awscall"
 	"github.com/credo-cli/credo/pkg/build"
+	"github.com/credo-cli/credo/pkg/cmdline"
 	"github.com/credo-cli/credo/pkg/config"
 	"github.com/credo-cli/credo/pkg/creds"
 	"github.com/credo-cli/credo/pkg/creds/plan"
@@ -108,7 +109,7 @@ func (f *Factory) doctorRun(cmd *cobra.Command, opts *DoctorOptions) error {
 
 	r.Add(f.doctorBinaries())
 
-	profileName := cmp.Or(getenv("AWS_PROFILE"), "default")
+	profileName := cmdline.Profile("", getenv)
 	var p *config.Profile
 	if cfg != nil {
 		p, _ = cfg.Profile(profileName)
@@ -286,10 +287,7 @@ func (f *Factory) doctorFolders() []doctor.Folder {
 	getenv := f.env.Getenv
 	var out []doctor.Folder
 	if f.settings.Backend == keystore.BackendFile || f.settings.Backend == "" {
-		dir := f.settings.FileDir
-		if dir == "" {
-			dir = keystore.DefaultFileDir(getenv)
-		}
+		dir := keystore.FileDir(f.settings.FileDir, getenv)
 		if strings.HasPrefix(dir, "~/") {
 			dir = filepath.Join(f.home(), dir[2:])
 		}

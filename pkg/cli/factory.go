@@ -68,10 +68,7 @@ func (f *Factory) Store() (keystore.Store, error) {
 		if s.SessionMemory {
 			sessionMemory = mem
 		}
-		dir := s.FileDir
-		if dir == "" {
-			dir = keystore.DefaultFileDir(f.env.Getenv)
-		}
+		dir := keystore.FileDir(s.FileDir, f.env.Getenv)
 		f.store, f.storeErr = keystore.Open(keystore.Config{
 			Backend:                 s.Backend,
 			FileDir:                 dir,

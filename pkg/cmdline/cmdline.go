@@ -20,6 +20,7 @@
 package cmdline
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 
@@ -325,4 +326,10 @@ func Scan(args []string) (name string, l Line) {
 	l.Flags = append(before.Flags, l.Flags...)
 	l.Unknown = append(before.Unknown, l.Unknown...)
 	return name, l
+}
+
+// Profile is the profile a command acts on: the one named on the command
+// line, else $AWS_PROFILE, else "default" (as the AWS CLI does).
+func Profile(named string, getenv func(string) string) string {
+	return cmp.Or(named, getenv("AWS_PROFILE"), "default")
 }

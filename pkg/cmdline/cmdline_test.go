@@ -82,3 +82,16 @@ func TestTables(t *testing.T) {
 		}
 	}
 }
+
+func TestProfile(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	for _, c := range []struct{ named, awsProfile, want string }{
+		{"dev", "prod", "dev"},
+		{"", "prod", "prod"},
+		{"", "", "default"},
+	} {
+		if got := Profile(c.named, env(map[string]string{"AWS_PROFILE": c.awsProfile})); got != c.want {
+			t.Errorf("Profile(%q) with AWS_PROFILE=%q = %q, want %q", c.named, c.awsProfile, got, c.want)
+		}
+	}
+}

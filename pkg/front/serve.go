@@ -197,7 +197,7 @@ func cached(req *request, env *Env) (output.Credentials, string, bool) {
 	}
 	req.audit = audit.NewConfig(set.AuditLog, set.AuditMaxSize, getenv)
 
-	profile := firstOf(req.profile, getenv("AWS_PROFILE"), "default")
+	profile := cmdline.Profile(req.profile, getenv)
 	home := xdg.Home(getenv)
 	cfg, err := config.LoadLazily(config.DefaultFiles(getenv, home))
 	if cfg == nil {
@@ -242,11 +242,7 @@ func find(set *settings.Settings, getenv func(string) string, profile, key strin
 	if set.Backend != "file" || passphrase == "" {
 		return item.Session{}, false
 	}
-	dir := set.FileDir
-	if dir == "" {
-		dir = filefast.DefaultDir(getenv)
-	}
-	dir, err := filefast.ExpandTilde(dir, getenv)
+	dir, err := filefast.ExpandTilde(filefast.Folder(set.FileDir, getenv), getenv)
 	if err != nil {
 		return item.Session{}, false
 	}
@@ -260,13 +256,4 @@ func find(set *settings.Settings, getenv func(string) string, profile, key strin
 	}
 	s, err := filefast.FindSessionUnlocked(dir, passphrase, unlocked, profile, key, notAfter)
 	return s, err == nil
-}
-
-func firstOf(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -45,7 +45,7 @@ type Config struct {
 	// AutoOrder).
 	Backend string
 
-	// FileDir is the file backend's folder (see DefaultFileDir); "~/" is
+	// FileDir is the file backend's folder (see the FileDir function); "~/" is
 	// expanded.
 	FileDir string
 	// FilePassphrase returns the file backend's passphrase (see
@@ -102,11 +102,11 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// DefaultFileDir returns the file backend's default folder:
-// $XDG_DATA_HOME/credo/keyring, else ~/.local/share/credo/keyring
-// (%LOCALAPPDATA%\credo\keyring on Windows).
-func DefaultFileDir(getenv func(string) string) string {
-	return filefast.DefaultDir(getenv)
+// FileDir is the file backend's folder for the file_dir setting: the
+// setting, else $XDG_DATA_HOME/credo/keyring, else
+// ~/.local/share/credo/keyring (%LOCALAPPDATA%\credo\keyring on Windows).
+func FileDir(setting string, getenv func(string) string) string {
+	return filefast.Folder(setting, getenv)
 }
 
 // AutoOrder returns the backends tried, in order, when Config.Backend is ""

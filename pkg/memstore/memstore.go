@@ -147,10 +147,7 @@ type Stats struct {
 // settings as given (an unset backend is "auto"), not from what a backend
 // resolves to, so that the front needs no backend to compute it.
 func StoreNamespace(set *settings.Settings, getenv func(string) string) string {
-	fileDir := set.FileDir
-	if fileDir == "" {
-		fileDir = filefast.DefaultDir(getenv)
-	}
+	fileDir := filefast.Folder(set.FileDir, getenv)
 	if d, err := filefast.ExpandTilde(fileDir, getenv); err == nil {
 		fileDir = filepath.Clean(d)
 	}

@@ -37,6 +37,15 @@ func DefaultDir(getenv func(string) string) string {
 	return filepath.Join("~", ".local", "share", "credo", "keyring")
 }
 
+// Folder is the file keyring's folder for the file_dir setting: the
+// setting, else DefaultDir (a leading "~/" still to expand).
+func Folder(setting string, getenv func(string) string) string {
+	if setting != "" {
+		return setting
+	}
+	return DefaultDir(getenv)
+}
+
 // ExpandTilde expands a leading "~/" of dir to the home folder as
 // 99designs/keyring's ExpandTilde does (os.UserHomeDir: $HOME, or
 // %USERPROFILE% on Windows), with the environment read through getenv. An

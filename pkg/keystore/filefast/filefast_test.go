@@ -57,8 +57,11 @@ func TestDefaultDirAndExpandTilde(t *testing.T) {
 	if got := filefast.DefaultDir(env(map[string]string{"XDG_DATA_HOME": "rel", "HOME": "/h"})); got != "/h/.local/share/credo/keyring" {
 		t.Errorf("DefaultDir with a relative XDG_DATA_HOME = %q", got)
 	}
-	if got := keystore.DefaultFileDir(env(map[string]string{"HOME": "/h"})); got != filefast.DefaultDir(env(map[string]string{"HOME": "/h"})) {
-		t.Errorf("keystore.DefaultFileDir = %q", got)
+	if got := keystore.FileDir("", env(map[string]string{"HOME": "/h"})); got != filefast.DefaultDir(env(map[string]string{"HOME": "/h"})) {
+		t.Errorf("keystore.FileDir unset = %q", got)
+	}
+	if got := keystore.FileDir("~/mine", env(map[string]string{"HOME": "/h"})); got != "~/mine" {
+		t.Errorf("keystore.FileDir set = %q", got)
 	}
 	if got, err := filefast.ExpandTilde("~/k", env(map[string]string{"HOME": "/h"})); err != nil || got != "/h/k" {
 		t.Errorf("ExpandTilde = %q, %v", got, err)
